@@ -1,0 +1,21 @@
+import { route, readBodyBytes } from "@/lib/http/route";
+import { proxy } from "@/lib/proxy/pipeline";
+
+export const dynamic = "force-dynamic";
+
+const handle = route({ auth: "client" }, async ({ request, params, principal }) => {
+  const segments = Array.isArray(params.path) ? params.path : [];
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  return proxy({
+    method: request.method,
+    path: segments.map(encodeURIComponent).join("/"),
+    search: new URL(request.url).search,
+    headers: request.headers,
+    body: hasBody ? await readBodyBytes(request) : null,
+    signal: request.signal,
+    tokenId: principal?.kind === "client" ? principal.tokenId : null,
+    source: "v1",
+  });
+});
+
+export { handle as GET, handle as POST, handle as PUT, handle as PATCH, handle as DELETE };

@@ -1,0 +1,36 @@
+import fs from "node:fs";
+import { db } from "./db";
+import { env } from "./env";
+import { secret } from "./crypto/secret";
+import { ensureAdminKey } from "./auth/admin";
+import { poolKeys } from "./keys/pool";
+import { reloadTokens } from "./tokens/queries";
+import { flushCursor } from "./rotation/rotator";
+import { flushRecords } from "./usage/recorder";
+import { singleton } from "./singleton";
+
+async function boot(): Promise<void> {
+  fs.mkdirSync(env().dataDir, { recursive: true });
+  await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+  secret();
+  await ensureAdminKey();
+  await Promise.all([poolKeys(), reloadTokens()]);
+  singleton("shutdownHook", () => {
+    (globalThis as { keypoolFlush?: () => Promise<void> }).keypoolFlush = flushAll;
+    return true;
+  });
+}
+
+/** Writes everything held in memory: request logs, counters and the rotation cursor. */
+export async function flushAll(): Promise<void> {
+  await Promise.all([flushRecords(), flushCursor()]);
+}
+
+const state = singleton<{ booted: Promise<void> | null }>("boot", () => ({ booted: null }));
+
+/** Resolves once the process is ready to serve; the first call does the work. */
+export function ready(): Promise<void> {
+  state.booted ??= boot();
+  return state.booted;
+}

@@ -1,0 +1,8 @@
+/** Keys are only ever shown as "sk-…" and their last four characters. */
+export function maskKey(last4: string): string {
+  return `sk-…${last4}`;
+}
+
+export function lastFour(key: string): string {
+  return key.slice(-4);
+}

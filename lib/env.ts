@@ -1,0 +1,50 @@
+import path from "node:path";
+import { z } from "zod";
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^file:/, "DATABASE_URL must be a SQLite file URL such as file:./data/keypool.db")
+    .default("file:./data/keypool.db"),
+  OPENAI_BASE_URL: z.url().default("https://api.openai.com/v1"),
+  ADMIN_KEY: z.string().min(8, "ADMIN_KEY must be at least 8 characters").optional(),
+  KEYPOOL_SECRET: z.string().min(16, "KEYPOOL_SECRET must be at least 16 characters").optional(),
+  UPSTREAM_TIMEOUT_MS: positiveInt(300_000),
+  MAX_RETRIES: z.coerce.number().int().min(0).max(9).default(3),
+  COOLDOWN_SECONDS: positiveInt(60),
+  MAX_BODY_BYTES: positiveInt(25 * 1024 * 1024),
+  LOG_BODIES: z
+    .enum(["true", "false", "1", "0"])
+    .default("true")
+    .transform((value) => value === "true" || value === "1"),
+  LOG_BODY_MAX_BYTES: positiveInt(64 * 1024),
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  SESSION_TTL_HOURS: positiveInt(24 * 7),
+});
+
+export type Env = z.infer<typeof envSchema> & { databasePath: string; dataDir: string };
+
+function load(): Env {
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new Error(`Invalid configuration: ${detail}`);
+  }
+  const databasePath = path.resolve(parsed.data.DATABASE_URL.slice("file:".length));
+  return {
+    ...parsed.data,
+    OPENAI_BASE_URL: parsed.data.OPENAI_BASE_URL.replace(/\/+$/, ""),
+    databasePath,
+    dataDir: path.dirname(databasePath),
+  };
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= load();
+  return cached;
+}

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { logError } from "../log";
+
+export type OpenAIErrorBody = {
+  error: { message: string; type: string; param: string | null; code: string | null };
+};
+
+/** The one error type: anything thrown as ApiError reaches the client in OpenAI's shape. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly code: string | null,
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+
+  toBody(): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
+  new ApiError(400, "invalid_request_error", code, message, param);
+export const unauthorized = (message: string) => new ApiError(401, "invalid_request_error", "invalid_api_key", message);
+export const notFound = (message: string) => new ApiError(404, "invalid_request_error", "not_found", message);
+
+export function fromZodError(error: z.ZodError): ApiError {
+  const issue = error.issues[0];
+  const param = issue && issue.path.length > 0 ? issue.path.join(".") : null;
+  const message = issue ? `${param ? `${param}: ` : ""}${issue.message}` : "Invalid request";
+  return badRequest(message, param);
+}
+
+type PrismaLikeError = { code?: unknown; name?: unknown };
+
+/** Turns anything thrown into an ApiError; unknown errors become a 500 that reveals nothing. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof z.ZodError) return fromZodError(error);
+  const code = (error as PrismaLikeError | null)?.code;
+  if (code === "P2002") return new ApiError(409, "invalid_request_error", "conflict", "A record with this value already exists.");
+  if (code === "P2025") return notFound("The requested record does not exist.");
+  logError("unhandled error", error, { stack: error instanceof Error ? error.stack : undefined });
+  return new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details.");
+}
+

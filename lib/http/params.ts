@@ -1,0 +1,3 @@
+import { z } from "zod";
+
+export const idParam = z.coerce.number().int().positive();

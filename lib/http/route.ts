@@ -1,0 +1,95 @@
+import type { z } from "zod";
+import { ready } from "../boot";
+import { authenticate, type Principal } from "../auth/authenticate";
+import { env } from "../env";
+import { ApiError, badRequest, fromZodError, unauthorized } from "./errors";
+import { errorResponse } from "./respond";
+
+type Access = "admin" | "client" | "none";
+
+type Options<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> = {
+  auth: Access;
+  body?: B;
+  query?: Q;
+};
+
+type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+export type Context<B, Q> = {
+  request: Request;
+  body: B;
+  query: Q;
+  params: Record<string, string | string[] | undefined>;
+  principal: Principal | null;
+};
+
+type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
+
+/** Every handler: boot → authorize → parse → handle; anything thrown leaves as an OpenAI-shaped error. */
+export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  options: Options<B, Q>,
+  handler: (context: Context<Infer<B>, Infer<Q>>) => Promise<Response> | Response,
+) {
+  return async (request: Request, routeContext?: RouteContext): Promise<Response> => {
+    try {
+      await ready();
+      const principal = await authorize(request, options.auth);
+      const body = (options.body ? await parseBody(request, options.body) : undefined) as Infer<B>;
+      const query = (options.query ? parseQuery(request, options.query) : undefined) as Infer<Q>;
+      const params = (await routeContext?.params) ?? {};
+      return await handler({ request, body, query, params, principal });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+async function authorize(request: Request, access: Access): Promise<Principal | null> {
+  if (access === "none") return null;
+  const principal = await authenticate(request.headers);
+  if (!principal) {
+    throw unauthorized(
+      access === "admin"
+        ? "Missing or wrong admin credentials: log in, or send Authorization: Bearer <ADMIN_KEY>."
+        : "Missing or unknown API key: send Authorization: Bearer <KeyPool client token>.",
+    );
+  }
+  if (access === "admin" && principal.kind !== "admin") {
+    throw new ApiError(403, "invalid_request_error", "admin_required", "A client token cannot use the admin API; use the admin key.");
+  }
+  return principal;
+}
+
+export async function readBodyBytes(request: Request): Promise<Uint8Array<ArrayBuffer> | null> {
+  const limit = env().MAX_BODY_BYTES;
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return null;
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > limit) throw tooLarge(limit);
+  return bytes;
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError(413, "invalid_request_error", "request_too_large", `Request body is larger than ${limit} bytes (MAX_BODY_BYTES).`);
+}
+
+async function parseBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
+  const bytes = await readBodyBytes(request);
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder().decode(bytes ?? new Uint8Array()));
+  } catch {
+    throw badRequest("Request body must be valid JSON.");
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  return parsed.data;
+}
+
+function parseQuery<S extends z.ZodType>(request: Request, schema: S): z.infer<S> {
+  const params = Object.fromEntries(new URL(request.url).searchParams);
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  return parsed.data;
+}

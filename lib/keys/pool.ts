@@ -1,0 +1,52 @@
+import { db } from "../db";
+import { decrypt } from "../crypto/cipher";
+import { secret } from "../crypto/secret";
+import { singleton } from "../singleton";
+import { logError } from "../log";
+import type { KeyStatus, PoolKey } from "./status";
+
+type PoolState = { keys: PoolKey[]; loaded: Promise<void> | null };
+
+const state = singleton<PoolState>("keyPool", () => ({ keys: [], loaded: null }));
+
+async function loadFromDb(): Promise<void> {
+  const rows = await db.key.findMany({ orderBy: { id: "asc" } });
+  state.keys = rows.map((row) => {
+    const apiKey = decrypt(row.cipher, secret());
+    return {
+      id: row.id,
+      name: row.name,
+      apiKey,
+      last4: row.last4,
+      status: row.status as KeyStatus,
+      coolingUntil: row.coolingUntil,
+    };
+  });
+}
+
+/** The pool in memory, ordered by id; loaded once, refreshed by reloadPool() after every change. */
+export async function poolKeys(): Promise<readonly PoolKey[]> {
+  state.loaded ??= loadFromDb();
+  await state.loaded;
+  return state.keys;
+}
+
+export async function reloadPool(): Promise<void> {
+  state.loaded = loadFromDb();
+  await state.loaded;
+}
+
+/**
+ * Records a health change seen by the proxy: memory first (the next pick sees it at once),
+ * the database write off the request's path.
+ */
+export function markKey(id: number, status: KeyStatus, coolingUntil: Date | null, lastError: string | null): void {
+  const key = state.keys.find((candidate) => candidate.id === id);
+  if (key) {
+    key.status = status;
+    key.coolingUntil = coolingUntil;
+  }
+  db.key
+    .update({ where: { id }, data: { status, coolingUntil, ...(lastError !== null ? { lastError } : {}) } })
+    .catch((error: unknown) => logError("could not store key status", error, { keyId: id }));
+}

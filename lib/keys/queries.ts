@@ -1,0 +1,133 @@
+import { db } from "../db";
+import { encrypt } from "../crypto/cipher";
+import { sha256 } from "../crypto/hash";
+import { lastFour, maskKey } from "../crypto/mask";
+import { secret } from "../crypto/secret";
+import { notFound } from "../http/errors";
+import { isWellFormedKey, splitPasted } from "./parse";
+import { reloadPool } from "./pool";
+import { publicKeySchema, type PublicKey } from "./schemas";
+import type { Key } from "../generated/prisma/client";
+
+type UsageTotals = PublicKey["usage"];
+const NO_USAGE: UsageTotals = { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0 };
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function toPublic(row: Key, usage: UsageTotals = NO_USAGE): PublicKey {
+  return publicKeySchema.parse({
+    id: row.id,
+    name: row.name,
+    maskedKey: maskKey(row.last4),
+    status: row.status,
+    coolingUntil: iso(row.coolingUntil),
+    lastError: row.lastError,
+    lastUsedAt: iso(row.lastUsedAt),
+    lastCheckedAt: iso(row.lastCheckedAt),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    usage,
+  });
+}
+
+export async function listKeys(): Promise<PublicKey[]> {
+  const [rows, usage] = await Promise.all([
+    db.key.findMany({ orderBy: { id: "asc" } }),
+    db.usageStat.groupBy({
+      by: ["keyId"],
+      _sum: { requests: true, errors: true, promptTokens: true, completionTokens: true },
+    }),
+  ]);
+  const usageByKey = new Map(
+    usage.map((row) => [
+      row.keyId,
+      {
+        requests: row._sum.requests ?? 0,
+        errors: row._sum.errors ?? 0,
+        promptTokens: row._sum.promptTokens ?? 0,
+        completionTokens: row._sum.completionTokens ?? 0,
+      },
+    ]),
+  );
+  return rows.map((row) => toPublic(row, usageByKey.get(row.id)));
+}
+
+export async function getKey(id: number): Promise<PublicKey> {
+  const row = await db.key.findUnique({ where: { id } });
+  if (!row) throw notFound(`No key with id ${id}.`);
+  return toPublic(row);
+}
+
+export type AddKeysResult = {
+  added: PublicKey[];
+  duplicates: string[];
+  malformed: string[];
+};
+
+/** Adds keys, skipping ones already stored (or repeated in the same paste) and reporting malformed ones masked. */
+export async function addKeys(candidates: string[], name?: string): Promise<AddKeysResult> {
+  const result: AddKeysResult = { added: [], duplicates: [], malformed: [] };
+  const seen = new Set<string>();
+  const fresh: { apiKey: string; hash: string }[] = [];
+  for (const candidate of candidates) {
+    if (!isWellFormedKey(candidate)) {
+      result.malformed.push(maskCandidate(candidate));
+      continue;
+    }
+    const hash = sha256(candidate);
+    if (seen.has(hash)) {
+      result.duplicates.push(maskKey(lastFour(candidate)));
+      continue;
+    }
+    seen.add(hash);
+    fresh.push({ apiKey: candidate, hash });
+  }
+  const existing = await db.key.findMany({ where: { hash: { in: fresh.map((item) => item.hash) } }, select: { hash: true } });
+  const existingHashes = new Set(existing.map((row) => row.hash));
+  const toInsert = fresh.filter((item) => {
+    if (!existingHashes.has(item.hash)) return true;
+    result.duplicates.push(maskKey(lastFour(item.apiKey)));
+    return false;
+  });
+  const rows = await db.$transaction(
+    toInsert.map((item) =>
+      db.key.create({
+        data: {
+          name: name ?? "",
+          cipher: encrypt(item.apiKey, secret()),
+          hash: item.hash,
+          last4: lastFour(item.apiKey),
+        },
+      }),
+    ),
+  );
+  result.added = rows.map((row) => toPublic(row));
+  if (rows.length > 0) await reloadPool();
+  return result;
+}
+
+function maskCandidate(candidate: string): string {
+  if (candidate.length <= 8) return "…".padStart(Math.min(candidate.length, 3), "*");
+  return `${candidate.slice(0, 3)}…${candidate.slice(-4)}`;
+}
+
+export function candidatesFrom(body: { key: string } | { keys: string[] } | { text: string }): string[] {
+  if ("key" in body) return [body.key];
+  if ("keys" in body) return body.keys.flatMap(splitPasted);
+  return splitPasted(body.text);
+}
+
+export async function updateKey(id: number, changes: { name?: string; status?: "active" | "disabled" }): Promise<PublicKey> {
+  const row = await db.key.update({
+    where: { id },
+    // Re-enabling by hand clears the health verdict the proxy reached.
+    data: { ...changes, ...(changes.status === "active" ? { coolingUntil: null, lastError: null } : {}) },
+  });
+  await reloadPool();
+  return toPublic(row);
+}
+
+export async function deleteKey(id: number): Promise<void> {
+  await db.key.delete({ where: { id } });
+  await reloadPool();
+}

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { KEY_STATUSES } from "./status";
+
+const keyString = z.string().trim().min(1, "key must not be empty").max(512);
+
+export const createKeysSchema = z.union([
+  z.object({ key: keyString, name: z.string().trim().max(100).optional() }).strict(),
+  z
+    .object({ keys: z.array(z.string().max(512)).min(1, "keys must list at least one key").max(5000) })
+    .strict(),
+  z.object({ text: z.string().min(1).max(2_000_000) }).strict(),
+]);
+
+export const updateKeySchema = z
+  .object({
+    name: z.string().trim().max(100).optional(),
+    status: z.enum(["active", "disabled"]).optional(),
+  })
+  .strict()
+  .refine((body) => body.name !== undefined || body.status !== undefined, "Give name or status to change");
+
+
+export const publicKeySchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  maskedKey: z.string(),
+  status: z.enum(KEY_STATUSES),
+  coolingUntil: z.string().nullable(),
+  lastError: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  lastCheckedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  usage: z.object({ requests: z.number(), errors: z.number(), promptTokens: z.number(), completionTokens: z.number() }),
+});
+export type PublicKey = z.infer<typeof publicKeySchema>;

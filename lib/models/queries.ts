@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { db } from "../db";
+import { notFound } from "../http/errors";
+
+const capabilityList = z.array(z.string().trim().min(1).max(40)).max(20);
+
+export const createModelSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    capabilities: capabilityList.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+export const updateModelSchema = z
+  .object({
+    description: z.string().max(2000).optional(),
+    capabilities: capabilityList.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, "Give description, capabilities or enabled to change");
+
+export const listModelsQuery = z.object({ enabled: z.enum(["true", "false"]).optional() });
+
+export type PublicModel = {
+  id: number;
+  name: string;
+  description: string;
+  capabilities: string[];
+  enabled: boolean;
+  source: string;
+  ownedBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  usage: { requests: number; errors: number; promptTokens: number; completionTokens: number; lastUsedAt: string | null };
+};
+
+type ModelRow = { id: number; name: string; description: string; capabilities: string; enabled: boolean; source: string; ownedBy: string | null; createdAt: Date; updatedAt: Date };
+
+function parseCapabilities(stored: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+const NO_USAGE: PublicModel["usage"] = { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, lastUsedAt: null };
+
+function toPublic(row: ModelRow, usage: PublicModel["usage"] = NO_USAGE): PublicModel {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    capabilities: parseCapabilities(row.capabilities),
+    enabled: row.enabled,
+    source: row.source,
+    ownedBy: row.ownedBy,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    usage,
+  };
+}
+
+export async function listModels(filter: { enabled?: boolean } = {}): Promise<PublicModel[]> {
+  const [rows, usage] = await Promise.all([
+    db.model.findMany({ where: filter.enabled === undefined ? {} : { enabled: filter.enabled }, orderBy: { name: "asc" } }),
+    db.usageStat.groupBy({ by: ["model"], _sum: { requests: true, errors: true, promptTokens: true, completionTokens: true }, _max: { lastUsedAt: true } }),
+  ]);
+  const byModel = new Map(
+    usage.map((row) => [
+      row.model,
+      {
+        requests: row._sum.requests ?? 0,
+        errors: row._sum.errors ?? 0,
+        promptTokens: row._sum.promptTokens ?? 0,
+        completionTokens: row._sum.completionTokens ?? 0,
+        lastUsedAt: row._max.lastUsedAt?.toISOString() ?? null,
+      },
+    ]),
+  );
+  return rows.map((row) => toPublic(row, byModel.get(row.name)));
+}
+
+export async function createModel(input: z.infer<typeof createModelSchema>): Promise<PublicModel> {
+  const row = await db.model.create({
+    data: {
+      name: input.name,
+      description: input.description ?? "",
+      capabilities: JSON.stringify(input.capabilities ?? []),
+      enabled: input.enabled ?? true,
+      source: "manual",
+    },
+  });
+  return toPublic(row);
+}
+
+export async function updateModel(id: number, changes: z.infer<typeof updateModelSchema>): Promise<PublicModel> {
+  const exists = await db.model.findUnique({ where: { id }, select: { id: true } });
+  if (!exists) throw notFound(`No model with id ${id}.`);
+  const row = await db.model.update({
+    where: { id },
+    data: {
+      ...(changes.description !== undefined ? { description: changes.description } : {}),
+      ...(changes.capabilities !== undefined ? { capabilities: JSON.stringify(changes.capabilities) } : {}),
+      ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
+    },
+  });
+  return toPublic(row);
+}
+
+export async function deleteModel(id: number): Promise<void> {
+  await db.model.delete({ where: { id } });
+}

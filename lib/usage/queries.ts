@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { db } from "../db";
+import { maskKey } from "../crypto/mask";
+import { notFound } from "../http/errors";
+import type { Prisma } from "../generated/prisma/client";
+
+export const usageQuerySchema = z.object({
+  keyId: z.coerce.number().int().positive().optional(),
+  model: z.string().max(200).optional(),
+  status: z.union([z.enum(["success", "error"]), z.coerce.number().int().min(100).max(599)]).optional(),
+  source: z.enum(["v1", "playground"]).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type UsageQuery = z.infer<typeof usageQuerySchema>;
+
+export type LogSummary = {
+  id: number;
+  createdAt: string;
+  keyId: number | null;
+  maskedKey: string | null;
+  keyName: string | null;
+  tokenId: number | null;
+  source: string;
+  method: string;
+  endpoint: string;
+  model: string | null;
+  stream: boolean;
+  status: number;
+  attempts: number;
+  latencyMs: number;
+  ttfbMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  error: string | null;
+};
+export type LogDetail = LogSummary & { requestBody: string | null; responseBody: string | null };
+
+function where(query: Omit<UsageQuery, "page" | "pageSize">): Prisma.RequestLogWhereInput {
+  const status =
+    query.status === "success" ? { lt: 400 } : query.status === "error" ? { gte: 400 } : query.status;
+  return {
+    ...(query.keyId !== undefined ? { keyId: query.keyId } : {}),
+    ...(query.model ? { model: query.model } : {}),
+    ...(status !== undefined ? { status } : {}),
+    ...(query.source ? { source: query.source } : {}),
+    ...(query.from || query.to
+      ? { createdAt: { ...(query.from ? { gte: new Date(query.from) } : {}), ...(query.to ? { lt: new Date(query.to) } : {}) } }
+      : {}),
+  };
+}
+
+const summarySelect = {
+  id: true, createdAt: true, keyId: true, tokenId: true, source: true, method: true, endpoint: true, model: true,
+  stream: true, status: true, attempts: true, latencyMs: true, ttfbMs: true, promptTokens: true,
+  completionTokens: true, error: true, key: { select: { name: true, last4: true } },
+} as const;
+
+type SummaryRow = Prisma.RequestLogGetPayload<{ select: typeof summarySelect }>;
+
+function toSummary({ key, createdAt, ...row }: SummaryRow): LogSummary {
+  return { ...row, createdAt: createdAt.toISOString(), maskedKey: key ? maskKey(key.last4) : null, keyName: key?.name ?? null };
+}
+
+/** The request log, newest first. */
+export async function listUsage(query: UsageQuery): Promise<{ data: LogSummary[]; total: number; page: number; pageSize: number }> {
+  const filter = where(query);
+  const [rows, total] = await Promise.all([
+    db.requestLog.findMany({
+      where: filter,
+      orderBy: { id: "desc" },
+      skip: (query.page - 1) * query.pageSize,
+      take: query.pageSize,
+      select: summarySelect,
+    }),
+    db.requestLog.count({ where: filter }),
+  ]);
+  return { data: rows.map(toSummary), total, page: query.page, pageSize: query.pageSize };
+}
+
+export async function getUsage(id: number): Promise<LogDetail> {
+  const row = await db.requestLog.findUnique({ where: { id }, select: { ...summarySelect, requestBody: true, responseBody: true } });
+  if (!row) throw notFound(`No request log entry with id ${id}.`);
+  const { requestBody, responseBody, ...summary } = row;
+  return { ...toSummary(summary), requestBody, responseBody };
+}

@@ -1,0 +1,9 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  // Compression would buffer text/event-stream; a reverse proxy can compress if wanted.
+  compress: false,
+  poweredByHeader: false,
+  serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3"],
+};
+
+export default nextConfig;
