@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export const ADMIN_KEY = "test-admin-key-0123456789";
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export type KeyPoolServer = {
+  url: string;
+  dataDir: string;
+  databasePath: string;
+  output: () => string;
+  /** SIGTERM, then wait for the exit code. */
+  stop: () => Promise<number | null>;
+  /** Kills without a graceful stop. */
+  kill: () => Promise<void>;
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "keypool-test-"));
+}
+
+export type StartOptions = { upstreamUrl: string; dataDir?: string; env?: Record<string, string>; command?: string[]; cwd?: string };
+
+/** Starts the built server the way `npm start` does, on loopback, against a temporary SQLite file. */
+export async function startKeyPool(options: StartOptions): Promise<KeyPoolServer> {
+  const dataDir = options.dataDir ?? tempDataDir();
+  const port = await freePort();
+  const databasePath = path.join(dataDir, "keypool.db");
+  const child: ChildProcess = spawn(options.command?.[0] ?? process.execPath, options.command?.slice(1) ?? ["scripts/start.mjs"], {
+    cwd: options.cwd ?? ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: `file:${databasePath}`,
+      OPENAI_BASE_URL: options.upstreamUrl,
+      ADMIN_KEY,
+      NEXT_TELEMETRY_DISABLED: "1",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`KeyPool exited during start:\n${output}`);
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`KeyPool did not become healthy:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    dataDir,
+    databasePath,
+    output: () => output,
+    stop: async () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
+    kill: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+export function adminFetch(server: KeyPoolServer, pathname: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${ADMIN_KEY}`);
+  if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
+  return fetch(`${server.url}${pathname}`, { ...init, headers });
+}
+
+/** Adds keys through the admin API and returns their ids in order. */
+export async function addKeys(server: KeyPoolServer, keys: string[]): Promise<number[]> {
+  const response = await adminFetch(server, "/api/keys", { method: "POST", body: JSON.stringify({ keys }) });
+  if (response.status !== 201) throw new Error(`adding keys failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { data: { id: number }[] };
+  return body.data.map((key) => key.id);
+}
+
+/** Request logs are written off the request's path; wait until `count` rows are there. */
+export async function waitForLogs(server: KeyPoolServer, count: number, query = ""): Promise<{ data: Record<string, unknown>[]; total: number }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const response = await adminFetch(server, `/api/usage?pageSize=200${query}`);
+    const body = (await response.json()) as { data: Record<string, unknown>[]; total: number };
+    if (body.total >= count || Date.now() > deadline) return body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export const fakeKey = (label: string) => `sk-test-${"0".repeat(20)}-${label.padStart(4, "0")}`;
