@@ -43,11 +43,14 @@ const toAggregate = (row: RawAggregate | undefined) => ({
   latency: num(row?.latency),
 });
 
+// Prisma's SQLite adapter stores DateTime as ISO text with "+00:00"; compare in the same form.
+const storedTime = (date: Date) => date.toISOString().replace("Z", "+00:00");
+
 async function aggregate(from: Date, to: Date, groupBy?: "keyId" | "model" | Bucket): Promise<(ReturnType<typeof toAggregate> & { group: unknown })[]> {
   const group =
     groupBy === "hour" ? `strftime('%Y-%m-%dT%H:00:00Z', createdAt)` : groupBy === "day" ? `strftime('%Y-%m-%dT00:00:00Z', createdAt)` : groupBy;
   const sql = `SELECT ${group ? `${group} AS grp,` : ""} ${AGGREGATES} FROM RequestLog WHERE createdAt >= ? AND createdAt < ?${group ? ` GROUP BY grp` : ""}`;
-  const rows = await db.$queryRawUnsafe<(RawAggregate & { grp?: unknown })[]>(sql, from.toISOString(), to.toISOString());
+  const rows = await db.$queryRawUnsafe<(RawAggregate & { grp?: unknown })[]>(sql, storedTime(from), storedTime(to));
   return rows.map((row) => ({ ...toAggregate(row), group: row.grp }));
 }
 
