@@ -117,4 +117,16 @@ export async function waitForLogs(server: KeyPoolServer, count: number, query = 
   }
 }
 
+/** Polls the request log until a row matches (rows are written off the request's path). */
+export async function waitForLog(server: KeyPoolServer, match: (row: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const body = (await (await adminFetch(server, "/api/usage?pageSize=50")).json()) as { data: Record<string, unknown>[] };
+    const row = body.data.find(match);
+    if (row) return row;
+    if (Date.now() > deadline) throw new Error(`no matching log row among ${JSON.stringify(body.data.slice(0, 3))}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export const fakeKey = (label: string) => `sk-test-${"0".repeat(20)}-${label.padStart(4, "0")}`;
