@@ -34,3 +34,4 @@ export function ready(): Promise<void> {
   state.booted ??= boot();
   return state.booted;
 }
+

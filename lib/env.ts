@@ -28,7 +28,9 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema> & { databasePath: string; dataDir: string };
 
 function load(): Env {
-  const parsed = envSchema.safeParse(process.env);
+  // "ADMIN_KEY=" in a compose file means unset, not an empty key.
+  const given = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ""));
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
     throw new Error(`Invalid configuration: ${detail}`);

@@ -23,7 +23,7 @@ async function probe(apiKey: string): Promise<CheckOutcome> {
       return { status: null, coolingUntil: null, error: scrubKeys(`check failed: ${message}`) };
     }
     const body = JSON.stringify({ error: error.error ?? {} });
-    const headers = new Headers(Object.entries(error.headers ?? {}).map(([name, value]) => [name, String(value)]));
+    const headers = error.headers ?? new Headers();
     const verdict = classify(error.status, headers, body, Date.now(), env().COOLDOWN_SECONDS * 1000);
     const message = scrubKeys(`${error.status}: ${error.message}`).slice(0, 500);
     if (verdict.kind === "invalid" || verdict.kind === "exhausted") return { status: verdict.kind, coolingUntil: null, error: message };

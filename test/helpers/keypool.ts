@@ -51,6 +51,7 @@ export async function startKeyPool(options: StartOptions): Promise<KeyPoolServer
       OPENAI_BASE_URL: options.upstreamUrl,
       ADMIN_KEY,
       NEXT_TELEMETRY_DISABLED: "1",
+      NODE_ENV: "production",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
