@@ -3,7 +3,7 @@ const KEY_LIKE = /sk-[A-Za-z0-9_*\-]{4,}/g;
 
 /** Removes anything key-shaped from text that will be stored or shown. */
 export function scrubKeys(text: string): string {
-  return text.replace(KEY_LIKE, (match) => `sk-…${match.slice(-4)}`);
+  return text.replace(KEY_LIKE, (match) => `sk-...${match.slice(-4)}`);
 }
 
 export function truncate(text: string, maxBytes: number): string {
