@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { classify, retryAfterMs } from "@/lib/proxy/classify";
+import { prepareBody } from "@/lib/proxy/request-body";
+import { SseRelay } from "@/lib/proxy/sse";
+import { isWellFormedKey, splitPasted } from "@/lib/keys/parse";
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const decode = (bytes: Uint8Array | null) => (bytes ? new TextDecoder().decode(bytes) : "");
+const none = new Headers();
+
+describe("classify", () => {
+  const now = 1_000_000;
+  it("maps upstream answers to what happens to the key", () => {
+    expect(classify(200, none, "", now, 60_000)).toEqual({ kind: "deliver" });
+    expect(classify(401, none, "", now, 60_000)).toEqual({ kind: "invalid" });
+    expect(classify(403, none, "", now, 60_000)).toEqual({ kind: "invalid" });
+    expect(classify(429, none, JSON.stringify({ error: { code: "insufficient_quota" } }), now, 60_000)).toEqual({ kind: "exhausted" });
+    expect(classify(429, new Headers({ "retry-after": "7" }), "{}", now, 60_000)).toEqual({ kind: "cooling", untilMs: now + 7000 });
+    expect(classify(429, none, "not json", now, 60_000)).toEqual({ kind: "cooling", untilMs: now + 60_000 });
+    expect(classify(500, none, "", now, 60_000)).toEqual({ kind: "transient" });
+    expect(classify(404, none, "", now, 60_000)).toEqual({ kind: "deliver" });
+  });
+
+  it("reads Retry-After as seconds or as a date", () => {
+    expect(retryAfterMs("2", 0)).toBe(2000);
+    expect(retryAfterMs(new Date(10_000).toUTCString(), 4000)).toBe(6000);
+    expect(retryAfterMs("soon", 0)).toBeNull();
+    expect(retryAfterMs(null, 0)).toBeNull();
+  });
+});
+
+describe("prepareBody", () => {
+  it("asks for streaming usage on the client's behalf, and leaves other bodies byte for byte", () => {
+    const streaming = prepareBody("chat/completions", "application/json", encode(JSON.stringify({ model: "m", stream: true, extra: 1 })));
+    expect(JSON.parse(decode(streaming.upstream))).toEqual({ model: "m", stream: true, extra: 1, stream_options: { include_usage: true } });
+    expect(streaming).toMatchObject({ model: "m", stream: true, stripUsage: true });
+
+    const raw = encode('{ "model": "m",  "stream": true, "stream_options": {"include_usage": true} }');
+    const asked = prepareBody("chat/completions", "application/json", raw);
+    expect(asked.upstream).toBe(raw);
+    expect(asked.stripUsage).toBe(false);
+
+    const responses = prepareBody("responses", "application/json", encode('{"model":"m","stream":true}'));
+    expect(responses.stripUsage).toBe(false);
+
+    const audio = prepareBody("audio/transcriptions", "multipart/form-data; boundary=x", encode("--x--"));
+    expect(audio.logText).toBe("<multipart/form-data, 5 bytes>");
+  });
+});
+
+const chunk = (delta: object, extra: object = {}) =>
+  `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "m", choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+
+describe("SseRelay", () => {
+  it("forwards bytes untouched and reassembles the final message when not stripping", () => {
+    const relay = new SseRelay({ stripUsage: false });
+    const first = encode(chunk({ role: "assistant", content: "Hel" }) + chunk({ content: "lo" }).slice(0, 10));
+    expect(relay.push(first)).toBe(first);
+    relay.push(encode(chunk({ content: "lo" }).slice(10)));
+    relay.push(encode(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } })}\n\ndata: [DONE]\n\n`));
+    const summary = relay.summary();
+    expect(summary).toMatchObject({ promptTokens: 3, completionTokens: 2 });
+    expect(summary.assembled).toMatchObject({ object: "chat.completion", choices: [{ message: { role: "assistant", content: "Hello" } }] });
+  });
+
+  it("drops the usage chunk and usage:null fields for a client that did not ask", () => {
+    const relay = new SseRelay({ stripUsage: true });
+    const out = [
+      relay.push(encode(chunk({ content: "Hi" }, { usage: null }))),
+      relay.push(encode(`data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } })}\n\n`)),
+      relay.push(encode("data: [DONE]\n\n")),
+    ].map(decode);
+    expect(out[0]).not.toContain("usage");
+    expect(JSON.parse(out[0]?.slice(6) ?? "").choices[0].delta.content).toBe("Hi");
+    expect(out[1]).toBe("");
+    expect(out[2]).toBe("data: [DONE]\n\n");
+    expect(relay.summary().promptTokens).toBe(1);
+  });
+
+  it("rebuilds tool calls spread over chunks", () => {
+    const relay = new SseRelay({ stripUsage: false });
+    relay.push(encode(chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_", arguments: '{"a"' } }] })));
+    relay.push(encode(chunk({ tool_calls: [{ index: 0, function: { name: "weather", arguments: ":1}" } }] })));
+    const assembled = relay.summary().assembled as { choices: { message: { tool_calls: unknown[] } }[] };
+    expect(assembled.choices[0]?.message.tool_calls).toEqual([{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"a":1}' } }]);
+  });
+
+  it("takes usage and the response from the Responses API's final event", () => {
+    const relay = new SseRelay({ stripUsage: false });
+    relay.push(encode(`event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", response: { id: "r1", usage: { input_tokens: 5, output_tokens: 9 } } })}\n\n`));
+    expect(relay.summary()).toMatchObject({ promptTokens: 5, completionTokens: 9, assembled: { id: "r1" } });
+  });
+});
+
+describe("pasted keys", () => {
+  it("splits lines, commas and spaces and checks the shape", () => {
+    expect(splitPasted(' sk-aaaaaaaaaaaaaaaaaaaa1,\n"sk-bbbbbbbbbbbbbbbbbbbb2"\n\n sk-c ')).toEqual(["sk-aaaaaaaaaaaaaaaaaaaa1", "sk-bbbbbbbbbbbbbbbbbbbb2", "sk-c"]);
+    expect(isWellFormedKey("sk-proj-abcdefghijklmnop_-12")).toBe(true);
+    expect(isWellFormedKey("sk-c")).toBe(false);
+    expect(isWellFormedKey("pk-abcdefghijklmnopqrstu")).toBe(false);
+  });
+});
