@@ -1,5 +1,6 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  output: "standalone",
   // Compression would buffer text/event-stream; a reverse proxy can compress if wanted.
   compress: false,
   poweredByHeader: false,

@@ -1,57 +1,84 @@
-// Starts KeyPool: database folder → pending migrations → Next.js on PORT, with a graceful stop.
+// Starts KeyPool: database folder and pending migrations, then Next.js on PORT with a JSON access
+// log and a graceful stop. The same file starts the repository build and the standalone image.
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import next from "next";
+import { migrate } from "./migrate.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const require = createRequire(import.meta.url);
 
 const log = (level, msg, fields = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
 
-process.env.DATABASE_URL ??= "file:./data/keypool.db";
+process.chdir(root);
 process.env.NODE_ENV = "production";
-const port = Number(process.env.PORT ?? 3000);
-const host = process.env.HOST ?? "0.0.0.0";
-const graceMs = Number(process.env.SHUTDOWN_GRACE_MS ?? 15_000);
+process.env.DATABASE_URL ||= "file:./data/keypool.db";
+const port = Number(process.env.PORT || 3000);
+const host = process.env.HOST || "0.0.0.0";
+const graceMs = Number(process.env.SHUTDOWN_GRACE_MS || 15_000);
 
-function migrate() {
-  const databasePath = path.resolve(root, process.env.DATABASE_URL.replace(/^file:/, ""));
-  fs.mkdirSync(path.dirname(databasePath), { recursive: true });
-  const cli = require.resolve("prisma/build/index.js");
-  const result = spawnSync(process.execPath, [cli, "migrate", "deploy"], { cwd: root, env: process.env, encoding: "utf8" });
-  if (result.status !== 0) {
-    log("error", "database migration failed; KeyPool did not start", { output: `${result.stdout}\n${result.stderr}`.trim() });
+function loadBuiltConfig() {
+  const file = path.join(root, ".next", "required-server-files.json");
+  if (!fs.existsSync(file)) {
+    log("error", "no production build found: run `npm run build` first");
     process.exit(1);
   }
-  log("info", "database ready", { database: databasePath });
+  // The standalone image holds no next.config: Next reads the config the build recorded.
+  const { config } = JSON.parse(fs.readFileSync(file, "utf8"));
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
+}
+
+/** One JSON line per request: id, method, path (no query), status, latency. Never headers or bodies. */
+function accessLog(req, res) {
+  const started = performance.now();
+  const requestId = crypto.randomUUID();
+  res.setHeader("x-keypool-request-id", requestId);
+  res.once("close", () => {
+    log("info", "request", {
+      requestId,
+      method: req.method,
+      path: (req.url ?? "").split("?")[0],
+      status: res.statusCode,
+      latencyMs: Math.round(performance.now() - started),
+      ...(res.writableFinished ? {} : { aborted: true }),
+    });
+  });
 }
 
 async function main() {
-  process.chdir(root);
-  migrate();
+  const databasePath = path.resolve(root, process.env.DATABASE_URL.replace(/^file:/, ""));
+  migrate({ databasePath, migrationsDir: path.join(root, "prisma", "migrations"), log });
+  log("info", "database ready", { database: databasePath });
+
+  loadBuiltConfig();
+  const { default: next } = await import("next");
   const app = next({ dev: false, dir: root, hostname: host, port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => handle(req, res));
-  server.listen(port, host, () => log("info", `KeyPool listening on http://${host}:${port}`));
+  const server = http.createServer((req, res) => {
+    if (!req.url?.startsWith("/_next/")) accessLog(req, res);
+    handle(req, res);
+  });
+  await new Promise((resolve) => server.listen(port, host, resolve));
+  log("info", `KeyPool listening on http://${host}:${port}`);
 
   let stopping = false;
   const stop = async (signal) => {
     if (stopping) return;
     stopping = true;
-    log("info", "stopping: finishing in-flight requests", { signal, graceMs });
+    log("info", "stopping: no new connections, finishing in-flight requests", { signal, graceMs });
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    const timer = setTimeout(() => {
+      log("warn", "grace period over: closing the remaining connections");
+      server.closeAllConnections();
+    }, graceMs);
     await closed;
     clearTimeout(timer);
     await globalThis.keypoolFlush?.();
-    log("info", "stopped");
+    log("info", "stopped: every log row and counter written");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -19,7 +19,7 @@ export async function ensureAdminKey(): Promise<void> {
     const generated = randomToken("kp-admin-", 24);
     hash = sha256(generated);
     // Printed once, on purpose: it is the only way to learn a generated admin key.
-    console.log(`\n  KeyPool admin key (shown only this once, store it now): ${generated}\n  Set ADMIN_KEY to choose your own.\n`);
+    logInfo(`KeyPool admin key (shown only this once, store it now): ${generated}`, { hint: "Set ADMIN_KEY to choose your own." });
   }
   if (stored?.value !== hash) {
     await db.setting.upsert({ where: { key: ADMIN_HASH_SETTING }, create: { key: ADMIN_HASH_SETTING, value: hash }, update: { value: hash } });
