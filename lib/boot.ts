@@ -7,6 +7,7 @@ import { poolKeys } from "./keys/pool";
 import { reloadTokens } from "./tokens/queries";
 import { flushCursor } from "./rotation/rotator";
 import { flushRecords } from "./usage/recorder";
+import { abortInflight } from "./proxy/inflight";
 import { singleton } from "./singleton";
 
 async function boot(): Promise<void> {
@@ -22,8 +23,9 @@ async function boot(): Promise<void> {
   });
 }
 
-/** Writes everything held in memory: request logs, counters and the rotation cursor. */
+/** Ends what is still in flight, then writes everything held in memory: logs, counters, the cursor. */
 export async function flushAll(): Promise<void> {
+  await abortInflight();
   await Promise.all([flushRecords(), flushCursor()]);
 }
 

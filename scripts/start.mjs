@@ -34,6 +34,8 @@ function loadBuiltConfig() {
 function accessLog(req, res) {
   const started = performance.now();
   const requestId = crypto.randomUUID();
+  // Overwrites whatever the client sent: the route handlers store this id with the log row.
+  req.headers["x-keypool-request-id"] = requestId;
   res.setHeader("x-keypool-request-id", requestId);
   res.once("close", () => {
     log("info", "request", {

@@ -14,7 +14,7 @@ export const chatSchema = z.looseObject({
 export type ChatInput = z.infer<typeof chatSchema>;
 
 /** The playground's call: the same rotation, retries and log as /v1/chat/completions. */
-export function playgroundChat(input: ChatInput, signal: AbortSignal): Promise<Response> {
+export function playgroundChat(input: ChatInput, signal: AbortSignal, requestId: string | null): Promise<Response> {
   return proxy({
     method: "POST",
     path: "chat/completions",
@@ -24,5 +24,6 @@ export function playgroundChat(input: ChatInput, signal: AbortSignal): Promise<R
     signal,
     tokenId: null,
     source: "playground",
+    requestId,
   });
 }

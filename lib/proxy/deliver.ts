@@ -68,7 +68,8 @@ function pipe(
         if (out) client.enqueue(out);
       } catch (error) {
         // Bytes already reached the client: no retry, the client's stream ends with an error.
-        end(`upstream stream broke off: ${error instanceof Error ? error.message : String(error)}`);
+        const reason = error instanceof Error ? error.message : String(error);
+        end(controller.signal.aborted ? `stream ended early: ${reason}` : `upstream stream broke off: ${reason}`);
         client.error(error);
       }
     },

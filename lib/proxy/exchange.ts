@@ -5,6 +5,7 @@ import { record, type AttemptRecord, type RequestRecord } from "../usage/recorde
 import { clientResponseHeaders } from "./headers";
 import type { PreparedBody } from "./request-body";
 import { truncate } from "./scrub";
+import { track, untrack } from "./inflight";
 
 export type ProxyRequest = {
   method: string;
@@ -18,6 +19,8 @@ export type ProxyRequest = {
   signal: AbortSignal;
   tokenId: number | null;
   source: RequestRecord["source"];
+  /** KeyPool's id for the request, as in the access log. */
+  requestId: string | null;
 };
 
 /** The context every outcome of one request is recorded with. */
@@ -27,13 +30,34 @@ export type Exchange = {
   started: number;
   createdAt: Date;
   attempts: AttemptRecord[];
+  /** x-request-id of the upstream answer that was used. */
+  upstreamRequestId: string | null;
+  /** The current upstream request's controller, so a shutdown can end it. */
+  upstream: AbortController | null;
+  abortUpstream: () => void;
 };
+
+export function openExchange(request: ProxyRequest, prepared: PreparedBody): Exchange {
+  const exchange: Exchange = {
+    request,
+    prepared,
+    started: performance.now(),
+    createdAt: new Date(),
+    attempts: [],
+    upstreamRequestId: null,
+    upstream: null,
+    abortUpstream: () => exchange.upstream?.abort(new DOMException("KeyPool is shutting down", "AbortError")),
+  };
+  track(exchange);
+  return exchange;
+}
 
 export function finishRecord(
   exchange: Exchange,
   outcome: Pick<RequestRecord, "keyId" | "status" | "ttfbMs" | "promptTokens" | "completionTokens" | "error" | "responseBody">,
 ): void {
   const { request, prepared } = exchange;
+  untrack(exchange);
   record({
     ...outcome,
     tokenId: request.tokenId,
@@ -43,6 +67,8 @@ export function finishRecord(
     model: prepared.model,
     stream: prepared.stream,
     attempts: exchange.attempts,
+    requestId: request.requestId,
+    upstreamRequestId: exchange.upstreamRequestId,
     latencyMs: Math.round(performance.now() - exchange.started),
     requestBody: loggable(prepared.logText),
     createdAt: exchange.createdAt,

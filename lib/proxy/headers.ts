@@ -1,3 +1,6 @@
+/** Set on every incoming request by the server edge (scripts/start.mjs), echoed to the client. */
+export const REQUEST_ID_HEADER = "x-keypool-request-id";
+
 // Headers that describe the client's hop or credentials, not the request: never sent upstream.
 const DROP_REQUEST = new Set([
   "host", "authorization", "content-length", "connection", "keep-alive", "transfer-encoding", "te", "trailer",
@@ -5,7 +8,7 @@ const DROP_REQUEST = new Set([
   // The pooled key belongs to KeyPool's organisation, not to whatever the client names.
   "openai-organization", "openai-project",
 ]);
-const DROP_REQUEST_PREFIXES = ["x-forwarded-", "x-middleware-", "x-nextjs-", "next-", "sec-", "x-invoke-"];
+const DROP_REQUEST_PREFIXES = ["x-forwarded-", "x-middleware-", "x-nextjs-", "next-", "sec-", "x-invoke-", "x-keypool-"];
 
 // fetch already decoded the body, and lengths/framing are set again for the client's hop.
 const DROP_RESPONSE = new Set([

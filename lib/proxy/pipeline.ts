@@ -8,7 +8,7 @@ import { clientResponseHeaders, upstreamRequestHeaders } from "./headers";
 import { prepareBody } from "./request-body";
 import { scrubKeys, upstreamMessage } from "./scrub";
 import { deliver } from "./deliver";
-import { finishRecord, loggable, servedHeaders, type Exchange, type ProxyRequest } from "./exchange";
+import { finishRecord, loggable, openExchange, servedHeaders, type Exchange, type ProxyRequest } from "./exchange";
 
 export type { ProxyRequest } from "./exchange";
 
@@ -19,7 +19,19 @@ type Failure = { status: number; headers: Headers; body: Uint8Array<ArrayBuffer>
 /** pick key → forward → classify → retry → record (SPEC §5), independent of any HTTP framework. */
 export async function proxy(request: ProxyRequest): Promise<Response> {
   const prepared = prepareBody(request.path, request.headers.get("content-type"), request.body);
-  const exchange: Exchange = { request, prepared, started: performance.now(), createdAt: new Date(), attempts: [] };
+  const exchange = openExchange(request, prepared);
+  try {
+    return await forward(exchange);
+  } catch (error) {
+    // Every request leaves its row, even one that failed inside KeyPool.
+    const message = scrubKeys(`KeyPool error: ${error instanceof Error ? error.message : String(error)}`);
+    finishRecord(exchange, { keyId: null, status: 500, ttfbMs: null, promptTokens: null, completionTokens: null, error: message, responseBody: null });
+    throw error;
+  }
+}
+
+async function forward(exchange: Exchange): Promise<Response> {
+  const { request } = exchange;
   const { MAX_RETRIES, COOLDOWN_SECONDS } = env();
   const tried = new Set<number>();
   let transientFailures = 0;
@@ -34,6 +46,7 @@ export async function proxy(request: ProxyRequest): Promise<Response> {
     if (attempt.kind === "aborted") return clientGone(exchange, key.id);
     if (attempt.kind === "response") {
       const { upstream, controller } = attempt;
+      exchange.upstreamRequestId = upstream.headers.get("x-request-id");
       if (upstream.status < 400) return deliver(exchange, key, upstream, controller);
       const body = new Uint8Array(await upstream.arrayBuffer().catch(() => new ArrayBuffer(0)));
       const text = new TextDecoder().decode(body);
@@ -64,6 +77,7 @@ type SendResult =
 async function send(exchange: Exchange, key: PoolKey): Promise<SendResult> {
   const { request, prepared } = exchange;
   const controller = new AbortController();
+  exchange.upstream = controller;
   const onClientAbort = () => controller.abort(request.signal.reason);
   request.signal.addEventListener("abort", onClientAbort, { once: true });
   const timeout = setTimeout(() => controller.abort(new DOMException("upstream timeout", "TimeoutError")), env().UPSTREAM_TIMEOUT_MS);

@@ -6,6 +6,7 @@ import type { Prisma } from "../generated/prisma/client";
 
 export const usageQuerySchema = z.object({
   keyId: z.coerce.number().int().positive().optional(),
+  requestId: z.string().max(100).optional(),
   model: z.string().max(200).optional(),
   status: z.union([z.enum(["success", "error"]), z.coerce.number().int().min(100).max(599)]).optional(),
   source: z.enum(["v1", "playground"]).optional(),
@@ -35,6 +36,8 @@ export type LogSummary = {
   promptTokens: number | null;
   completionTokens: number | null;
   error: string | null;
+  requestId: string | null;
+  upstreamRequestId: string | null;
 };
 export type LogDetail = LogSummary & { requestBody: string | null; responseBody: string | null };
 
@@ -44,6 +47,7 @@ function where(query: Omit<UsageQuery, "page" | "pageSize">): Prisma.RequestLogW
   return {
     ...(query.keyId !== undefined ? { keyId: query.keyId } : {}),
     ...(query.model ? { model: query.model } : {}),
+    ...(query.requestId ? { requestId: query.requestId } : {}),
     ...(status !== undefined ? { status } : {}),
     ...(query.source ? { source: query.source } : {}),
     ...(query.from || query.to
@@ -55,7 +59,7 @@ function where(query: Omit<UsageQuery, "page" | "pageSize">): Prisma.RequestLogW
 const summarySelect = {
   id: true, createdAt: true, keyId: true, tokenId: true, source: true, method: true, endpoint: true, model: true,
   stream: true, status: true, attempts: true, latencyMs: true, ttfbMs: true, promptTokens: true,
-  completionTokens: true, error: true, key: { select: { name: true, last4: true } },
+  completionTokens: true, error: true, requestId: true, upstreamRequestId: true, key: { select: { name: true, last4: true } },
 } as const;
 
 type SummaryRow = Prisma.RequestLogGetPayload<{ select: typeof summarySelect }>;

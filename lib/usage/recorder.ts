@@ -19,6 +19,8 @@ export type RequestRecord = {
   promptTokens: number | null;
   completionTokens: number | null;
   error: string | null;
+  requestId: string | null;
+  upstreamRequestId: string | null;
   requestBody: string | null;
   responseBody: string | null;
   createdAt: Date;

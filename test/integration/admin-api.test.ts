@@ -188,4 +188,21 @@ describe("playground, log and stats", () => {
     expect(stats.perModel.find((row: { model: string }) => row.model === "gpt-4o").completionTokens).toBe(7);
     expect(fs.existsSync(server.databasePath)).toBe(true);
   });
+
+  it("cuts streams still running when the grace period ends, still writes their rows, and exits 0", async () => {
+    await server.stop();
+    server = await startKeyPool({ upstreamUrl: upstream.url, dataDir: server.dataDir, env: { SHUTDOWN_GRACE_MS: "300" } });
+    upstream.chunkDelayMs = 400;
+    const streaming = post("/api/chat", { model: "gpt-4o", messages: [{ role: "user", content: "too slow" }], stream: true }).then((response) => response.text()).catch(() => "cut");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    expect(await server.stop()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await streaming).not.toContain("[DONE]");
+    upstream.chunkDelayMs = 5;
+    server = await startKeyPool({ upstreamUrl: upstream.url, dataDir: server.dataDir });
+    const logs = await (await adminFetch(server, "/api/usage?model=gpt-4o")).json();
+    expect(logs.total).toBe(2);
+    expect(logs.data[0].error).toMatch(/stream ended early: KeyPool is shutting down/);
+  });
 });

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, addKeys, adminFetch, fakeKey, startKeyPool, waitForLogs, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, addKeys, adminFetch, fakeKey, startKeyPool, waitForLog, waitForLogs, type KeyPoolServer } from "../helpers/keypool";
 
 let upstream: FakeOpenAI;
 let server: KeyPoolServer;
@@ -37,6 +37,12 @@ describe("the OpenAI-compatible /v1 surface through the official SDK", () => {
     expect(response.headers.get("x-request-id")).toMatch(/^req_/);
     expect(response.headers.get("openai-processing-ms")).toBe("42");
     expect(response.headers.get("x-ratelimit-remaining-requests")).toBe("4999");
+    // The log row carries KeyPool's request id (as in the access log) and the upstream's.
+    const requestId = response.headers.get("x-keypool-request-id");
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const row = await waitForLog(server, (candidate) => candidate.requestId === requestId);
+    expect(row.upstreamRequestId).toBe(response.headers.get("x-request-id"));
+    expect(server.output()).toContain(`"requestId":"${requestId}"`);
   });
 
   it("streams chunks and hides the usage chunk from a client that did not ask for it", async () => {

@@ -1,5 +1,6 @@
 import { route, readBodyBytes } from "@/lib/http/route";
 import { proxy } from "@/lib/proxy/pipeline";
+import { REQUEST_ID_HEADER } from "@/lib/proxy/headers";
 
 export const dynamic = "force-dynamic";
 
@@ -15,6 +16,7 @@ const handle = route({ auth: "client" }, async ({ request, params, principal }) 
     signal: request.signal,
     tokenId: principal?.kind === "client" ? principal.tokenId : null,
     source: "v1",
+    requestId: request.headers.get(REQUEST_ID_HEADER),
   });
 });
 

@@ -1,0 +1,74 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain JavaScript module shared with the start script
+import { migrate } from "../../scripts/migrate.mjs";
+import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
+import { adminFetch, startKeyPool, tempDataDir } from "../helpers/keypool";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const MIGRATIONS = path.join(ROOT, "prisma/migrations");
+const names = fs.readdirSync(MIGRATIONS).filter((name) => fs.statSync(path.join(MIGRATIONS, name)).isDirectory()).sort();
+let upstream: FakeOpenAI;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI();
+});
+
+afterAll(async () => {
+  await upstream?.close();
+});
+
+describe("upgrading a database", () => {
+  it("has more than one migration to upgrade across", () => {
+    expect(names.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("brings a filled database from the first migration to the latest without losing a row", async () => {
+    const dataDir = tempDataDir();
+    const databasePath = path.join(dataDir, "keypool.db");
+    const firstOnly = fs.mkdtempSync(path.join(dataDir, "migrations-"));
+    fs.cpSync(path.join(MIGRATIONS, names[0] as string), path.join(firstOnly, names[0] as string), { recursive: true });
+    expect(migrate({ databasePath, migrationsDir: firstOnly })).toEqual([names[0]]);
+
+    const db = new Database(databasePath);
+    const now = new Date().toISOString().replace("Z", "+00:00");
+    db.prepare(`INSERT INTO "Model" (name, description, capabilities, enabled, source, createdAt, updatedAt) VALUES (?, ?, '["chat"]', 1, 'manual', ?, ?)`).run("old-model", "kept", now, now);
+    const insertLog = db.prepare(`INSERT INTO "RequestLog" (source, method, endpoint, model, stream, status, attempts, latencyMs, createdAt) VALUES ('v1', 'POST', '/v1/chat/completions', 'old-model', 0, 200, 1, 12, ?)`);
+    for (let i = 0; i < 250; i += 1) insertLog.run(now);
+    db.close();
+
+    const server = await startKeyPool({ upstreamUrl: upstream.url, dataDir });
+    expect((await (await adminFetch(server, "/api/usage?pageSize=1")).json()).total).toBe(250);
+    const models = (await (await adminFetch(server, "/api/models")).json()).data as { name: string; description: string }[];
+    expect(models).toEqual([expect.objectContaining({ name: "old-model", description: "kept" })]);
+    expect(await server.stop()).toBe(0);
+
+    const after = new Database(databasePath, { readonly: true });
+    const applied = after.prepare(`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL ORDER BY migration_name`).all();
+    after.close();
+    expect(applied.map((row) => (row as { migration_name: string }).migration_name)).toEqual(names);
+    // A copy of the database as it was before the upgrade is kept beside it.
+    expect(fs.existsSync(`${databasePath}.before-${names[1]}`)).toBe(true);
+
+    // Prisma's own CLI reads the same bookkeeping and agrees nothing is pending.
+    const status = spawnSync(process.execPath, [path.join(ROOT, "node_modules/prisma/build/index.js"), "migrate", "status"], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: `file:${databasePath}` },
+      encoding: "utf8",
+    });
+    expect(`${status.stdout}${status.stderr}`).toContain("Database schema is up to date");
+  });
+
+  it("refuses to start on a database whose migration failed half-way", async () => {
+    const dataDir = tempDataDir();
+    const databasePath = path.join(dataDir, "keypool.db");
+    migrate({ databasePath, migrationsDir: MIGRATIONS });
+    const db = new Database(databasePath);
+    db.prepare(`UPDATE "_prisma_migrations" SET finished_at = NULL WHERE migration_name = ?`).run(names.at(-1));
+    db.close();
+    await expect(startKeyPool({ upstreamUrl: upstream.url, dataDir })).rejects.toThrow(/failed earlier/);
+  });
+});
