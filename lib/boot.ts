@@ -8,6 +8,7 @@ import { reloadTokens } from "./tokens/queries";
 import { flushCursor } from "./rotation/rotator";
 import { flushRecords } from "./usage/recorder";
 import { abortInflight } from "./proxy/inflight";
+import { schedulePruning } from "./usage/retention";
 import { singleton } from "./singleton";
 
 async function boot(): Promise<void> {
@@ -17,6 +18,7 @@ async function boot(): Promise<void> {
   secret();
   await ensureAdminKey();
   await Promise.all([poolKeys(), reloadTokens()]);
+  schedulePruning();
   singleton("shutdownHook", () => {
     (globalThis as { keypoolFlush?: () => Promise<void> }).keypoolFlush = flushAll;
     return true;

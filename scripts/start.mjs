@@ -60,6 +60,7 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
   const server = http.createServer((req, res) => {
+    req.headers["x-keypool-client-ip"] = req.socket.remoteAddress ?? "unknown";
     if (!req.url?.startsWith("/_next/")) accessLog(req, res);
     handle(req, res);
   });

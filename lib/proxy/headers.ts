@@ -1,5 +1,7 @@
 /** Set on every incoming request by the server edge (scripts/start.mjs), echoed to the client. */
 export const REQUEST_ID_HEADER = "x-keypool-request-id";
+/** The socket's remote address, set by the server edge (never taken from the client). */
+export const CLIENT_IP_HEADER = "x-keypool-client-ip";
 
 // Headers that describe the client's hop or credentials, not the request: never sent upstream.
 const DROP_REQUEST = new Set([

@@ -21,6 +21,25 @@ afterAll(async () => {
   await upstream?.close();
 });
 
+describe("log retention", () => {
+  it("drops request-log rows older than LOG_RETENTION_DAYS at start and keeps the rest", async () => {
+    const dataDir = tempDataDir();
+    const databasePath = path.join(dataDir, "keypool.db");
+    migrate({ databasePath, migrationsDir: MIGRATIONS });
+    const db = new Database(databasePath);
+    const insert = db.prepare(`INSERT INTO "RequestLog" (source, method, endpoint, stream, status, attempts, latencyMs, createdAt) VALUES ('v1', 'GET', '/v1/models', 0, 200, 1, 3, ?)`);
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().replace("Z", "+00:00");
+    for (const daysAgo of [40, 31, 29, 1, 0]) insert.run(at(daysAgo));
+    db.close();
+    const server = await startKeyPool({ upstreamUrl: upstream.url, dataDir, env: { LOG_RETENTION_DAYS: "30" } });
+    const deadline = Date.now() + 5000;
+    let total = 5;
+    while (total !== 3 && Date.now() < deadline) total = (await (await adminFetch(server, "/api/usage")).json()).total;
+    expect(total).toBe(3);
+    expect(await server.stop()).toBe(0);
+  });
+});
+
 describe("upgrading a database", () => {
   it("has more than one migration to upgrade across", () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
