@@ -1,6 +1,6 @@
 import { env } from "../env";
 import { ApiError } from "../http/errors";
-import { markKey } from "../keys/pool";
+import { markKey, poolKeys } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
 import { classify } from "./classify";
@@ -123,7 +123,7 @@ function clientGone(exchange: Exchange, keyId: number | null): Response {
   return new Response(null, { status: 499 });
 }
 
-function giveUp(exchange: Exchange, failure: Failure | null): Response {
+function giveUp(exchange: Exchange, failure: Failure | null): Promise<Response> | Response {
   const outcome = { keyId: null, ttfbMs: null, promptTokens: null, completionTokens: null } as const;
   if (failure?.body) {
     const text = new TextDecoder().decode(failure.body);
@@ -134,5 +134,13 @@ function giveUp(exchange: Exchange, failure: Failure | null): Response {
     ? new ApiError(failure.status, "server_error", failure.status === 504 ? "upstream_timeout" : "upstream_unreachable", `${failure.message}. KeyPool tried ${exchange.attempts.length} time(s); check OPENAI_BASE_URL and the network.`)
     : new ApiError(503, "server_error", "no_available_key", "No usable upstream key: every key is disabled, invalid, exhausted or cooling down. Add or re-enable a key in the KeyPool dashboard.");
   finishRecord(exchange, { ...outcome, status: error.status, error: error.message, responseBody: null });
-  return Response.json(error.toBody(), { status: error.status });
+  if (failure) return Response.json(error.toBody(), { status: error.status });
+  return nextCoolingEnd().then((seconds) => Response.json(error.toBody(), { status: 503, headers: seconds === null ? {} : { "retry-after": String(seconds) } }));
+}
+
+/** Seconds until the first cooling key is back, so clients that honour Retry-After wait just enough. */
+async function nextCoolingEnd(): Promise<number | null> {
+  const now = Date.now();
+  const ends = (await poolKeys()).filter((key) => key.status === "cooling" && key.coolingUntil).map((key) => (key.coolingUntil as Date).getTime() - now);
+  return ends.length === 0 ? null : Math.max(1, Math.ceil(Math.min(...ends) / 1000));
 }

@@ -172,6 +172,18 @@ describe("key health and failover (SPEC §5)", () => {
     await pool("invalid", "invalid");
     const error = await chat().catch((caught: unknown) => caught);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+
+    // When only cooling keys are left, Retry-After says when the first is back.
+    upstream.retryAfterSeconds = "20";
+    await pool("ratelimit");
+    const cooling = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(cooling.status).toBe(503);
+    expect(Number(cooling.headers.get("retry-after"))).toBeGreaterThanOrEqual(19);
+    expect(Number(cooling.headers.get("retry-after"))).toBeLessThanOrEqual(20);
   });
 
   it("a stream cut upstream ends the client's stream and is logged as an error", async () => {
