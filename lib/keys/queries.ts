@@ -30,16 +30,14 @@ function toPublic(row: Key, usage: UsageTotals = NO_USAGE): PublicKey {
   });
 }
 
-export async function listKeys(): Promise<PublicKey[]> {
-  const [rows, usage] = await Promise.all([
-    db.key.findMany({ orderBy: { id: "asc" } }),
-    db.usageStat.groupBy({
-      by: ["keyId"],
-      _sum: { requests: true, errors: true, promptTokens: true, completionTokens: true },
-    }),
-  ]);
-  const usageByKey = new Map(
-    usage.map((row) => [
+async function usageByKey(where: { keyId?: number } = {}): Promise<Map<number, UsageTotals>> {
+  const rows = await db.usageStat.groupBy({
+    by: ["keyId"],
+    where,
+    _sum: { requests: true, errors: true, promptTokens: true, completionTokens: true },
+  });
+  return new Map(
+    rows.map((row) => [
       row.keyId,
       {
         requests: row._sum.requests ?? 0,
@@ -49,13 +47,17 @@ export async function listKeys(): Promise<PublicKey[]> {
       },
     ]),
   );
-  return rows.map((row) => toPublic(row, usageByKey.get(row.id)));
+}
+
+export async function listKeys(): Promise<PublicKey[]> {
+  const [rows, usage] = await Promise.all([db.key.findMany({ orderBy: { id: "asc" } }), usageByKey()]);
+  return rows.map((row) => toPublic(row, usage.get(row.id)));
 }
 
 export async function getKey(id: number): Promise<PublicKey> {
-  const row = await db.key.findUnique({ where: { id } });
+  const [row, usage] = await Promise.all([db.key.findUnique({ where: { id } }), usageByKey({ keyId: id })]);
   if (!row) throw notFound(`No key with id ${id}.`);
-  return toPublic(row);
+  return toPublic(row, usage.get(id));
 }
 
 export type AddKeysResult = {

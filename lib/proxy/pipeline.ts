@@ -124,7 +124,7 @@ function clientGone(exchange: Exchange, keyId: number | null): Response {
 }
 
 function giveUp(exchange: Exchange, failure: Failure | null): Promise<Response> | Response {
-  const outcome = { keyId: null, ttfbMs: null, promptTokens: null, completionTokens: null } as const;
+  const outcome = { keyId: exchange.attempts.at(-1)?.keyId ?? null, ttfbMs: null, promptTokens: null, completionTokens: null };
   if (failure?.body) {
     const text = new TextDecoder().decode(failure.body);
     finishRecord(exchange, { ...outcome, status: failure.status, error: failure.message, responseBody: loggable(text) });
