@@ -1,0 +1,63 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useTranslations } from "next-intl";
+import type { PublicModel } from "@/lib/models/queries";
+import { apiSend } from "@/lib/swr/fetcher";
+import { useFormat } from "../format";
+
+export function ModelRow({ model, onChanged, onError }: { model: PublicModel; onChanged: () => void; onError: (message: string) => void }) {
+  const t = useTranslations("models");
+  const format = useFormat();
+  const [editing, setEditing] = useState(false);
+  const [description, setDescription] = useState(model.description);
+  const [capabilities, setCapabilities] = useState(model.capabilities.join(", "));
+
+  async function save(changes: object) {
+    try {
+      await apiSend(`/api/models/${model.id}`, "PUT", changes);
+      setEditing(false);
+      onChanged();
+    } catch (caught) {
+      onError(caught instanceof Error ? caught.message : String(caught));
+    }
+  }
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void save({ description, capabilities: capabilities.split(",").map((item) => item.trim()).filter(Boolean) });
+  };
+
+  return (
+    <tr data-model={model.name}>
+      <td className="mono">{model.name}<div className="small muted">{model.source === "manual" ? t("manual") : model.ownedBy ?? t("upstream")}</div></td>
+      <td>
+        {editing ? (
+          <form onSubmit={submit} className="stack" aria-label={t("edit")}>
+            <textarea aria-label={t("description")} rows={2} value={description} onChange={(event) => setDescription(event.target.value)} />
+            <input aria-label={t("capabilities")} value={capabilities} onChange={(event) => setCapabilities(event.target.value)} placeholder="chat, vision" />
+            <div className="row">
+              <button type="submit" className="primary">{t("save")}</button>
+              <button type="button" onClick={() => setEditing(false)}>{t("cancel")}</button>
+            </div>
+          </form>
+        ) : (
+          <>
+            <div>{model.description || <span className="muted">–</span>}</div>
+            <div className="row small">{model.capabilities.map((capability) => <span key={capability} className="badge disabled">{capability}</span>)}</div>
+          </>
+        )}
+      </td>
+      <td>{format.number(model.usage.requests)}</td>
+      <td className="hide-narrow">{format.number(model.usage.promptTokens + model.usage.completionTokens)}</td>
+      <td className="hide-narrow">{format.relative(model.usage.lastUsedAt)}</td>
+      <td>
+        <label className="row small">
+          <input type="checkbox" checked={model.enabled} onChange={(event) => void save({ enabled: event.target.checked })} aria-label={t("enabledFor", { name: model.name })} />
+          {model.enabled ? t("enabled") : t("disabled")}
+        </label>
+      </td>
+      <td>{!editing && <button type="button" onClick={() => setEditing(true)}>{t("edit")}</button>}</td>
+    </tr>
+  );
+}

@@ -1,0 +1,29 @@
+"use client";
+
+import useSWR from "swr";
+import type { PublicKey } from "../keys/schemas";
+import type { PublicModel } from "../models/queries";
+import type { PublicToken } from "../tokens/queries";
+import type { LogDetail, LogSummary } from "../usage/queries";
+import type { Stats } from "../usage/stats";
+import { fetcher } from "./fetcher";
+
+type List<T> = { data: T[] };
+export type UsagePage = { data: LogSummary[]; total: number; page: number; pageSize: number };
+
+const query = (params: Record<string, string | number | undefined>) => {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== "") search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : "";
+};
+
+// One hook per endpoint; pages that watch live traffic refresh on an interval.
+export const useKeys = () => useSWR<List<PublicKey>>("/api/keys", fetcher, { refreshInterval: 5000 });
+export const useModels = (enabledOnly = false) => useSWR<List<PublicModel>>(`/api/models${enabledOnly ? "?enabled=true" : ""}`, fetcher);
+export const useTokens = () => useSWR<List<PublicToken>>("/api/tokens", fetcher);
+export const useStats = (params: { from?: string; to?: string; bucket?: string }) =>
+  useSWR<Stats>(`/api/stats${query(params)}`, fetcher, { refreshInterval: 10_000 });
+export const useUsage = (params: Record<string, string | number | undefined>) =>
+  useSWR<UsagePage>(`/api/usage${query(params)}`, fetcher, { refreshInterval: 10_000 });
+export const useUsageDetail = (id: number | null) => useSWR<LogDetail>(id === null ? null : `/api/usage/${id}`, fetcher);
