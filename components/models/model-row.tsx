@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { useTranslations } from "next-intl";
 import type { PublicModel } from "@/lib/models/queries";
 import { apiSend } from "@/lib/swr/fetcher";
@@ -12,14 +12,24 @@ export function ModelRow({ model, onChanged, onError }: { model: PublicModel; on
   const [editing, setEditing] = useState(false);
   const [description, setDescription] = useState(model.description);
   const [capabilities, setCapabilities] = useState(model.capabilities.join(", "));
+  // Shown at once; the list's refresh confirms it, a failure puts it back.
+  const [enabled, setEnabled] = useState(model.enabled);
+  useEffect(() => setEnabled(model.enabled), [model.enabled]);
 
-  async function save(changes: object) {
+  async function toggle(next: boolean) {
+    setEnabled(next);
+    if (!(await save({ enabled: next }))) setEnabled(!next);
+  }
+
+  async function save(changes: object): Promise<boolean> {
     try {
       await apiSend(`/api/models/${model.id}`, "PUT", changes);
       setEditing(false);
       onChanged();
+      return true;
     } catch (caught) {
       onError(caught instanceof Error ? caught.message : String(caught));
+      return false;
     }
   }
 
@@ -53,8 +63,8 @@ export function ModelRow({ model, onChanged, onError }: { model: PublicModel; on
       <td className="hide-narrow">{format.relative(model.usage.lastUsedAt)}</td>
       <td>
         <label className="row small">
-          <input type="checkbox" checked={model.enabled} onChange={(event) => void save({ enabled: event.target.checked })} aria-label={t("enabledFor", { name: model.name })} />
-          {model.enabled ? t("enabled") : t("disabled")}
+          <input type="checkbox" checked={enabled} onChange={(event) => void toggle(event.target.checked)} aria-label={t("enabledFor", { name: model.name })} />
+          {enabled ? t("enabled") : t("disabled")}
         </label>
       </td>
       <td>{!editing && <button type="button" onClick={() => setEditing(true)}>{t("edit")}</button>}</td>

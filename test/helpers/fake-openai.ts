@@ -21,6 +21,8 @@ export type FakeOpenAI = {
   url: string;
   calls: Call[];
   behaviors: Map<string, Behavior>;
+  /** For keys without a behaviour of their own. */
+  defaultBehavior: Behavior;
   /** Milliseconds between SSE chunks. */
   chunkDelayMs: number;
   retryAfterSeconds: string;
@@ -133,6 +135,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     url: "",
     calls: [],
     behaviors: new Map(),
+    defaultBehavior: "ok",
     chunkDelayMs: 5,
     retryAfterSeconds: "30",
     streamAborts: 0,
@@ -149,7 +152,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       body = { raw };
     }
     fake.calls.push({ key, method: req.method ?? "", path, body, headers: req.headers });
-    const behavior = fake.behaviors.get(key) ?? "ok";
+    const behavior = fake.behaviors.get(key) ?? fake.defaultBehavior;
     if (behavior !== "cut" && failFor(behavior, key, res, fake)) return;
     if (path === "/v1/models" && req.method === "GET") {
       sendJson(res, 200, { object: "list", data: MODELS.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "openai" })) }, { "openai-processing-ms": "3" });

@@ -1,0 +1,26 @@
+import { ADMIN_KEY } from "../test/helpers/keypool";
+import { expect, screenshot, test } from "./fixtures";
+
+test("every page sends a visitor without a session to /login, and the admin key lets them in and out", async ({ page }) => {
+  for (const path of ["/", "/keys", "/stats", "/models", "/chat", "/tokens"]) {
+    await page.goto(path);
+    await expect(page).toHaveURL(/\/login$/);
+  }
+  await screenshot(page, "login-en");
+
+  await page.getByLabel("Admin key").fill("not-the-admin-key");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText("Wrong admin key.")).toBeVisible();
+
+  await page.getByLabel("Admin key").fill(ADMIN_KEY);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator("[data-kpi=usable]")).toBeVisible();
+  await screenshot(page, "overview-en");
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto("/keys");
+  await expect(page).toHaveURL(/\/login$/);
+});

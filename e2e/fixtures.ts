@@ -1,0 +1,62 @@
+import fs from "node:fs";
+import path from "node:path";
+import { test as base, expect, type Page } from "@playwright/test";
+import { startFakeOpenAI, type FakeOpenAI } from "../test/helpers/fake-openai";
+import { ADMIN_KEY, startKeyPool, type KeyPoolServer } from "../test/helpers/keypool";
+
+export { expect };
+export const SCREENSHOTS = path.resolve(import.meta.dirname, "screenshots");
+
+type Worker = { keypool: { server: KeyPoolServer; upstream: FakeOpenAI } };
+type Fixtures = { adminPage: Page; api: (pathname: string, init?: RequestInit) => Promise<Response> };
+
+/** One real KeyPool server (built) and one fake OpenAI per worker; each test makes its own data. */
+export const test = base.extend<Fixtures, Worker>({
+  keypool: [
+    async ({}, use) => {
+      const upstream = await startFakeOpenAI();
+      const server = await startKeyPool({ upstreamUrl: upstream.url });
+      await use({ server, upstream });
+      await server.stop();
+      await upstream.close();
+    },
+    { scope: "worker" },
+  ],
+  baseURL: async ({ keypool }, use) => use(keypool.server.url),
+  page: async ({ page, keypool }, use) => {
+    // Nothing may be loaded from outside the server: no fonts, CDNs or images.
+    const outside: string[] = [];
+    page.on("request", (request) => {
+      const url = request.url();
+      if (!url.startsWith(keypool.server.url) && !url.startsWith("data:") && !url.startsWith("blob:")) outside.push(url);
+    });
+    await use(page);
+    expect(outside, "requests to other hosts").toEqual([]);
+  },
+  adminPage: async ({ page }, use) => {
+    const response = await page.request.post("/api/auth/login", { data: { adminKey: ADMIN_KEY } });
+    expect(response.ok()).toBe(true);
+    await use(page);
+  },
+  api: async ({ keypool }, use) => {
+    await use((pathname, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${ADMIN_KEY}`);
+      if (init.body) headers.set("content-type", "application/json");
+      return fetch(`${keypool.server.url}${pathname}`, { ...init, headers });
+    });
+  },
+});
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+let counter = 0;
+/** A fresh, well-formed fake key whose last four characters identify it. */
+export function uniqueKey(tag: string): string {
+  counter += 1;
+  const suffix = `${tag}${counter}`.slice(-4).padStart(4, "0");
+  return `sk-e2e-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}-${suffix}`;
+}

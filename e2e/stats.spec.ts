@@ -1,0 +1,53 @@
+import { ADMIN_KEY } from "../test/helpers/keypool";
+import { expect, screenshot, test, uniqueKey } from "./fixtures";
+
+test("draws the charts from real traffic, filters the log and opens a row's stored request and response", async ({ adminPage: page, keypool }) => {
+  const good = uniqueKey("G");
+  await page.request.post("/api/keys", { data: { key: good, name: "stats key" } });
+  const call = (body: object) =>
+    fetch(`${keypool.server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  for (let i = 0; i < 3; i += 1) await call({ model: "gpt-4o-mini", messages: [{ role: "user", content: `stats question ${i}` }] });
+  keypool.upstream.defaultBehavior = "badrequest";
+  const failed = await call({ model: "gpt-4o", messages: [{ role: "user", content: "will fail" }] }).finally(() => {
+    keypool.upstream.defaultBehavior = "ok";
+  });
+  expect(failed.status).toBe(400);
+
+  await page.goto("/stats");
+  await expect(page.getByRole("heading", { name: "Statistics" })).toBeVisible();
+  for (const name of ["Requests and errors over time", "Tokens over time", "Requests per key", "Requests per model"]) {
+    const chart = page.getByRole("img", { name });
+    await expect(chart.locator("canvas")).toBeVisible();
+    await expect.poll(async () => Number(await chart.getAttribute("data-points"))).toBeGreaterThan(0);
+  }
+  await expect(page.locator("[data-log-row]").first()).toBeVisible();
+  await screenshot(page, "stats-en");
+
+  await page.getByRole("combobox", { name: "Status" }).selectOption("error");
+  await expect(page).toHaveURL(/status=error/);
+  await expect(page.locator("[data-log-row]").first()).toContainText("400");
+  const statuses = await page.locator("[data-log-row] .badge").allTextContents();
+  expect(statuses.length).toBeGreaterThan(0);
+  expect(statuses.every((status) => Number(status) >= 400)).toBe(true);
+
+  await page.getByRole("combobox", { name: "Status" }).selectOption("success");
+  await page.getByRole("combobox", { name: "Model" }).selectOption("gpt-4o-mini");
+  await expect(page).toHaveURL(/model=gpt-4o-mini/);
+  await page.locator("[data-log-row]").first().click();
+  await expect(page.getByTestId("request-body")).toContainText("stats question");
+  await expect(page.getByTestId("response-body")).toContainText("Hello from the fake upstream!");
+
+  await page.getByRole("combobox", { name: "Range" }).selectOption("7d");
+  await expect(page).toHaveURL(/range=7d/);
+  await expect(page.getByRole("combobox", { name: "Per" })).toHaveValue("day");
+  await expect.poll(async () => Number(await page.getByRole("img", { name: "Requests and errors over time" }).getAttribute("data-points"))).toBeGreaterThan(0);
+
+  // The overview shows today's numbers and the same chart.
+  await page.goto("/");
+  await expect(page.locator("[data-kpi=requests] .value")).not.toHaveText("0");
+  await expect.poll(async () => Number(await page.getByRole("img").first().getAttribute("data-points"))).toBeGreaterThan(0);
+});
