@@ -40,7 +40,7 @@ export function KeyRow({ item, onChanged, onError }: { item: PublicKey; onChange
       <td className="hide-narrow" title={format.dateTime(item.lastUsedAt)}>{format.relative(item.lastUsedAt)}</td>
       <td className="hide-narrow small" title={item.lastError ?? undefined} style={{ maxWidth: 260 }}>{item.lastError ? `${item.lastError.slice(0, 80)}${item.lastError.length > 80 ? "…" : ""}` : "–"}</td>
       <td>
-        <div className="row">
+        <div className="row actions">
           <button type="button" onClick={check} disabled={busy}>{t("check")}</button>
           <button type="button" onClick={toggle} disabled={busy}>{item.status === "disabled" ? t("enable") : t("disable")}</button>
           {confirming ? (
