@@ -12,6 +12,21 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (level, msg, fields = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
 
+// Next prints a few plain lines of its own; wrap them so the output stays one JSON object per line.
+function jsonLinesOnly(stream, level) {
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    const lines = text.split("\n").filter((line) => line.trim() !== "");
+    const wrapped = lines.map((line) =>
+      line.startsWith("{") ? line : JSON.stringify({ time: new Date().toISOString(), level, msg: line.replace(/\u001b\[[0-9;]*m/g, "").trim() }),
+    );
+    return write(wrapped.length > 0 ? `${wrapped.join("\n")}\n` : "", ...rest);
+  };
+}
+jsonLinesOnly(process.stdout, "info");
+jsonLinesOnly(process.stderr, "error");
+
 process.chdir(root);
 process.env.NODE_ENV = "production";
 process.env.DATABASE_URL ||= "file:./data/keypool.db";

@@ -68,7 +68,8 @@ describe("the standalone image, laid out from the Dockerfile's COPY lines", () =
     expect(await second.stop()).toBe(0);
 
     // Logs are JSON lines with request id, status and latency, and hold no key.
-    const lines = second.output().split("\n").filter((line) => line.startsWith("{"));
+    const lines = second.output().split("\n").filter((line) => line.trim() !== "");
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
     const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.msg === "request");
     expect(requests.length).toBeGreaterThan(3);
     for (const entry of requests) expect(entry).toEqual(expect.objectContaining({ requestId: expect.any(String), status: expect.any(Number), latencyMs: expect.any(Number) }));
