@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { NextIntlClientProvider } from "next-intl";
 import { getLocale, getTranslations } from "next-intl/server";
+import { HydrationMark } from "@/components/hydration-mark";
 import "./globals.css";
 
 export async function generateMetadata() {
@@ -13,7 +14,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang={locale === "zh" ? "zh-CN" : "en"}>
       <body>
-        <NextIntlClientProvider>{children}</NextIntlClientProvider>
+        <NextIntlClientProvider>
+          {children}
+          <HydrationMark />
+        </NextIntlClientProvider>
       </body>
     </html>
   );

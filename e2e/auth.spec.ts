@@ -24,3 +24,15 @@ test("every page sends a visitor without a session to /login, and the admin key 
   await page.goto("/keys");
   await expect(page).toHaveURL(/\/login$/);
 });
+
+test.describe("before the page is interactive", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the login form still signs in, and never puts the key in the address", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByLabel("Admin key").fill(ADMIN_KEY);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/$/);
+    expect(page.url()).not.toContain(ADMIN_KEY);
+  });
+});

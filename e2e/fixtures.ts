@@ -23,13 +23,20 @@ export const test = base.extend<Fixtures, Worker>({
     { scope: "worker" },
   ],
   baseURL: async ({ keypool }, use) => use(keypool.server.url),
-  page: async ({ page, keypool }, use) => {
+  page: async ({ page, keypool, javaScriptEnabled }, use) => {
     // Nothing may be loaded from outside the server: no fonts, CDNs or images.
     const outside: string[] = [];
     page.on("request", (request) => {
       const url = request.url();
       if (!url.startsWith(keypool.server.url) && !url.startsWith("data:") && !url.startsWith("blob:")) outside.push(url);
     });
+    // Interact only once React has hydrated the page, as a person would after it finished loading.
+    const goto = page.goto.bind(page);
+    page.goto = async (url, options) => {
+      const response = await goto(url, options);
+      if (javaScriptEnabled) await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+      return response;
+    };
     await use(page);
     expect(outside, "requests to other hosts").toEqual([]);
   },

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useModels } from "@/lib/swr/hooks";
@@ -12,7 +12,7 @@ export function ChatView() {
   const { data: models } = useModels(true);
   const [model, setModel] = useState("");
   const [system, setSystem] = useState("");
-  const [input, setInput] = useState("");
+  const input = useRef<HTMLTextAreaElement>(null);
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [version, setVersion] = useState(0);
   const { send, stop, streaming } = useChatStream(setMessages);
@@ -22,10 +22,13 @@ export function ChatView() {
     if (!model && choices[0]) setModel(choices[0].name);
   }, [model, choices]);
 
-  async function submit() {
-    const content = input.trim();
-    if (!content || !model || streaming) return;
-    setInput("");
+  // The message is read from the field itself, so text typed before the page became interactive counts.
+  async function submit(event?: FormEvent) {
+    event?.preventDefault();
+    const field = input.current;
+    const content = field?.value.trim() ?? "";
+    if (!field || !content || !model || streaming) return;
+    field.value = "";
     await send({ model, system, history: [...messages, { role: "user", content }] });
     setVersion((value) => value + 1);
   }
@@ -86,14 +89,14 @@ export function ChatView() {
               </div>
             ))}
           </div>
-          <div className="composer">
-            <textarea aria-label={t("input")} rows={2} value={input} onChange={(event) => setInput(event.target.value)} onKeyDown={onKeyDown} placeholder={t("inputPlaceholder")} />
+          <form className="composer" onSubmit={(event) => void submit(event)}>
+            <textarea ref={input} name="message" aria-label={t("input")} rows={2} onKeyDown={onKeyDown} placeholder={t("inputPlaceholder")} />
             {streaming ? (
               <button type="button" className="danger" onClick={stop}>{t("stop")}</button>
             ) : (
-              <button type="button" className="primary" onClick={() => void submit()} disabled={!input.trim() || !model}>{t("send")}</button>
+              <button type="submit" className="primary" disabled={!model}>{t("send")}</button>
             )}
-          </div>
+          </form>
         </section>
       </div>
     </>

@@ -9,19 +9,21 @@ import { TokenRow } from "./token-row";
 export function TokensView() {
   const t = useTranslations("tokens");
   const { data, error, mutate } = useTokens();
-  const [name, setName] = useState("");
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const [copied, setCopied] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
 
-  async function create(event: FormEvent) {
+  async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    const form = event.currentTarget;
     setProblem(null);
     try {
+      // Read from the form itself, so a name typed before the page became interactive counts.
+      const name = String(new FormData(form).get("name") ?? "").trim();
       const result = await apiSend<{ name: string; token: string }>("/api/tokens", "POST", { name });
       setCreated({ name: result.name, token: result.token });
       setCopied(false);
-      setName("");
+      form.reset();
       void mutate();
     } catch (caught) {
       setProblem(caught instanceof Error ? caught.message : String(caught));
@@ -42,8 +44,8 @@ export function TokensView() {
       <section className="card stack" style={{ marginBottom: "1rem" }}>
         <p className="muted small">{t("intro", { baseUrl: `${origin}/v1` })}</p>
         <form className="row" onSubmit={create} aria-label={t("create")}>
-          <input aria-label={t("name")} placeholder={t("namePlaceholder")} value={name} onChange={(event) => setName(event.target.value)} required maxLength={100} />
-          <button type="submit" className="primary" disabled={!name.trim()}>{t("create")}</button>
+          <input name="name" aria-label={t("name")} placeholder={t("namePlaceholder")} required maxLength={100} />
+          <button type="submit" className="primary">{t("create")}</button>
         </form>
         {created && (
           <div className="banner stack" data-testid="new-token">
