@@ -5,21 +5,22 @@ import { useLocale, useTranslations } from "next-intl";
 import { useStats } from "@/lib/swr/hooks";
 import { trafficChart } from "@/lib/charts/series";
 import { LineChart } from "./charts/line-chart";
+import { useSeriesNames } from "./charts/use-series-names";
+import { KpiCards } from "./kpi-cards";
 import { useFormat } from "./format";
 import { StatusBadge } from "./status-badge";
 import { KEY_STATUSES } from "@/lib/keys/status";
 
 export function Overview() {
   const t = useTranslations("overview");
-  const tc = useTranslations("charts");
   const locale = useLocale();
   const format = useFormat();
+  const names = useSeriesNames();
   const { data: stats, error } = useStats({});
 
   if (error) return <p className="error" role="alert">{error.message}</p>;
   if (!stats) return <p className="muted">{t("loading")}</p>;
 
-  const names = { requests: tc("requests"), errors: tc("errors"), prompt: tc("promptTokens"), completion: tc("completionTokens") };
   const kpis = [
     { id: "usable", label: t("usableKeys"), value: `${format.number(stats.keys.usable)} / ${format.number(stats.keys.total)}` },
     { id: "requests", label: t("requestsToday"), value: format.number(stats.today.requests) },
@@ -33,14 +34,7 @@ export function Overview() {
         <h1>{t("title")}</h1>
         <Link href="/stats">{t("moreStats")}</Link>
       </div>
-      <section className="kpis">
-        {kpis.map((kpi) => (
-          <div key={kpi.id} className="card kpi" data-kpi={kpi.id}>
-            <div className="value">{kpi.value}</div>
-            <div className="label">{kpi.label}</div>
-          </div>
-        ))}
-      </section>
+      <KpiCards items={kpis} />
       <section className="card" style={{ marginBottom: "1rem" }}>
         <h2>{t("keysByStatus")}</h2>
         <div className="row">

@@ -1,5 +1,6 @@
 "use client";
 
+import { errorMessage } from "@/lib/swr/fetcher";
 import { useRef, useState } from "react";
 import { readChunk, takeSseData } from "@/lib/chat/sse-client";
 
@@ -65,7 +66,7 @@ export function useChatStream(setMessages: (update: (messages: ChatMessage[]) =>
       finish(false);
     } catch (caught) {
       if (abort.signal.aborted) finish(true);
-      else finish(false, caught instanceof Error ? caught.message : String(caught));
+      else finish(false, errorMessage(caught));
     } finally {
       controller.current = null;
       setStreaming(false);

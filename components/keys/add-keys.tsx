@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "next-intl";
-import { apiSend } from "@/lib/swr/fetcher";
+import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 
 type AddResult = { added: number; duplicates: string[]; malformed: string[] };
 
@@ -29,7 +29,7 @@ export function AddKeys({ onAdded }: { onAdded: () => void }) {
       form.reset();
       onAdded();
     } catch (caught) {
-      setMessage({ kind: "error", text: caught instanceof Error ? caught.message : String(caught) });
+      setMessage({ kind: "error", text: errorMessage(caught) });
     } finally {
       setBusy(false);
     }

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { useTranslations } from "next-intl";
 import type { PublicKey } from "@/lib/keys/schemas";
-import { apiSend } from "@/lib/swr/fetcher";
+import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 import { StatusBadge } from "../status-badge";
 import { useFormat } from "../format";
 
@@ -19,7 +19,7 @@ export function KeyRow({ item, onChanged, onError }: { item: PublicKey; onChange
       await run();
       onChanged();
     } catch (caught) {
-      onError(caught instanceof Error ? caught.message : String(caught));
+      onError(errorMessage(caught));
     } finally {
       setBusy(false);
       setConfirming(false);

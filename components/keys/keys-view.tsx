@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useTranslations } from "next-intl";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { KEY_STATUSES } from "@/lib/keys/status";
-import { apiSend } from "@/lib/swr/fetcher";
+import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 import { useKeys } from "@/lib/swr/hooks";
 import { AddKeys } from "./add-keys";
 import { KeyRow } from "./key-row";
@@ -31,7 +31,7 @@ export function KeysView() {
     const targets = shown.filter((key) => key.status !== "disabled");
     setProgress({ done: 0, total: targets.length });
     for (const [index, key] of targets.entries()) {
-      await apiSend(`/api/keys/${key.id}/check`, "POST").catch((caught: unknown) => setProblem(caught instanceof Error ? caught.message : String(caught)));
+      await apiSend(`/api/keys/${key.id}/check`, "POST").catch((caught: unknown) => setProblem(errorMessage(caught)));
       setProgress({ done: index + 1, total: targets.length });
       void mutate();
     }

@@ -3,7 +3,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { useTranslations } from "next-intl";
 import type { PublicModel } from "@/lib/models/queries";
-import { apiSend } from "@/lib/swr/fetcher";
+import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 import { useFormat } from "../format";
 
 export function ModelRow({ model, onChanged, onError }: { model: PublicModel; onChanged: () => void; onError: (message: string) => void }) {
@@ -28,7 +28,7 @@ export function ModelRow({ model, onChanged, onError }: { model: PublicModel; on
       onChanged();
       return true;
     } catch (caught) {
-      onError(caught instanceof Error ? caught.message : String(caught));
+      onError(errorMessage(caught));
       return false;
     }
   }

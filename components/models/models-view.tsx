@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { useTranslations } from "next-intl";
-import { apiSend } from "@/lib/swr/fetcher";
+import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 import { useModels } from "@/lib/swr/hooks";
 import { ModelRow } from "./model-row";
 
@@ -22,7 +22,7 @@ export function ModelsView() {
       setMessage({ kind: "success", text: t("synced", result) });
       void mutate();
     } catch (caught) {
-      setMessage({ kind: "error", text: caught instanceof Error ? caught.message : String(caught) });
+      setMessage({ kind: "error", text: errorMessage(caught) });
     } finally {
       setSyncing(false);
     }

@@ -6,13 +6,14 @@ import { breakdownChart, tokenChart, trafficChart } from "@/lib/charts/series";
 import { BarChart } from "../charts/bar-chart";
 import { LineChart } from "../charts/line-chart";
 import { useFormat } from "../format";
+import { useSeriesNames } from "../charts/use-series-names";
+import { KpiCards } from "../kpi-cards";
 
 export function StatsCharts({ stats }: { stats: Stats }) {
   const t = useTranslations("stats");
-  const tc = useTranslations("charts");
   const locale = useLocale();
   const format = useFormat();
-  const names = { requests: tc("requests"), errors: tc("errors"), prompt: tc("promptTokens"), completion: tc("completionTokens") };
+  const names = useSeriesNames();
   const bucket = stats.range.bucket;
   const totals = [
     { id: "requests", label: t("requests"), value: format.number(stats.totals.requests) },
@@ -22,14 +23,7 @@ export function StatsCharts({ stats }: { stats: Stats }) {
   ];
   return (
     <>
-      <section className="kpis">
-        {totals.map((item) => (
-          <div key={item.id} className="card kpi" data-kpi={item.id}>
-            <div className="value">{item.value}</div>
-            <div className="label">{item.label}</div>
-          </div>
-        ))}
-      </section>
+      <KpiCards items={totals} />
       <section className="grid two" style={{ marginBottom: "1rem" }}>
         <div className="card">
           <h2>{t("traffic")}</h2>

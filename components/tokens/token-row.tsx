@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { useTranslations } from "next-intl";
 import type { PublicToken } from "@/lib/tokens/queries";
-import { apiSend } from "@/lib/swr/fetcher";
+import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 import { useFormat } from "../format";
 
 export function TokenRow({ token, onChanged, onError }: { token: PublicToken; onChanged: () => void; onError: (message: string) => void }) {
@@ -16,7 +16,7 @@ export function TokenRow({ token, onChanged, onError }: { token: PublicToken; on
       await apiSend(`/api/tokens/${token.id}`, "DELETE");
       onChanged();
     } catch (caught) {
-      onError(caught instanceof Error ? caught.message : String(caught));
+      onError(errorMessage(caught));
     }
   }
 

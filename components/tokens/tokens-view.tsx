@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "next-intl";
-import { apiSend } from "@/lib/swr/fetcher";
+import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 import { useTokens } from "@/lib/swr/hooks";
 import { TokenRow } from "./token-row";
 
@@ -26,7 +26,7 @@ export function TokensView() {
       form.reset();
       void mutate();
     } catch (caught) {
-      setProblem(caught instanceof Error ? caught.message : String(caught));
+      setProblem(errorMessage(caught));
     }
   }
 

@@ -25,3 +25,7 @@ export async function apiSend<T = unknown>(url: string, method: "POST" | "PUT" |
   if (!response.ok) throw await failure(response);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
+
+export function errorMessage(caught: unknown): string {
+  return caught instanceof Error ? caught.message : String(caught);
+}
