@@ -30,6 +30,12 @@ describe("admin API auth", () => {
     }
   });
 
+  it("answers unknown admin paths with an OpenAI-shaped 404", async () => {
+    const response = await fetch(`${server.url}/api/nothing-here`, { method: "POST" });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual(openaiError);
+  });
+
   it("lets health through without credentials", async () => {
     const response = await fetch(`${server.url}/api/health`);
     expect(response.status).toBe(200);
