@@ -57,6 +57,31 @@ describe("the OpenAI-compatible /v1 surface through the official SDK", () => {
     expect(upstream.calls.at(-1)?.body).toMatchObject({ stream_options: { include_usage: true } });
   });
 
+  it("forwards each SSE chunk as it arrives, uncompressed", async () => {
+    upstream.chunkDelayMs = 150;
+    try {
+      const response = await fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", "accept-encoding": "gzip, br" },
+        body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream: true }),
+      });
+      expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      expect(response.headers.get("content-encoding")).toBeNull();
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const arrivals: number[] = [];
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) break;
+        arrivals.push(Date.now());
+      }
+      // Eight chunks 150 ms apart upstream: a buffering proxy would deliver them in one piece at the end.
+      expect(arrivals.length).toBeGreaterThanOrEqual(6);
+      expect((arrivals.at(-1) as number) - (arrivals[0] as number)).toBeGreaterThan(600);
+    } finally {
+      upstream.chunkDelayMs = 5;
+    }
+  });
+
   it("passes the usage chunk to a client that asked for it", async () => {
     const stream = await client.chat.completions.create({
       model: "gpt-4o-mini",
@@ -77,16 +102,16 @@ describe("the OpenAI-compatible /v1 surface through the official SDK", () => {
   });
 
   it("logs one row per request with tokens, and counts usage per key and model", async () => {
-    const logs = await waitForLogs(server, 5);
-    expect(logs.total).toBe(5);
+    const logs = await waitForLogs(server, 6);
+    expect(logs.total).toBe(6);
     const streamed = logs.data.filter((row) => row.stream === true);
-    expect(streamed).toHaveLength(2);
+    expect(streamed).toHaveLength(3);
     for (const row of streamed) expect(row).toMatchObject({ status: 200, promptTokens: 11, completionTokens: 7, model: "gpt-4o-mini" });
     const detail = await (await adminFetch(server, `/api/usage/${streamed[0]?.id}`)).json();
     expect(JSON.parse(detail.responseBody).choices[0].message.content).toContain("Hello from the fake upstream!");
     const stats = await (await adminFetch(server, "/api/stats")).json();
-    expect(stats.totals).toMatchObject({ requests: 5, errors: 0, promptTokens: 11 * 3 + 4, completionTokens: 21 });
+    expect(stats.totals).toMatchObject({ requests: 6, errors: 0, promptTokens: 11 * 4 + 4, completionTokens: 28 });
     const keys = await (await adminFetch(server, "/api/keys")).json();
-    expect(keys.data[0].usage.requests).toBe(5);
+    expect(keys.data[0].usage.requests).toBe(6);
   });
 });
