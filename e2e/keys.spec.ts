@@ -77,6 +77,21 @@ test("a key the upstream rejects turns invalid after traffic, with its error sho
   await page.goto("/keys?status=invalid");
   await expect(row).toBeVisible();
   await screenshot(page, "keys-invalid-en");
+
+  // A rate-limited key cools down, and its badge counts the time left.
+  const limited = uniqueKey("R");
+  keypool.upstream.behaviors.set(limited, "ratelimit");
+  keypool.upstream.retryAfterSeconds = "40";
+  await page.request.post("/api/keys", { data: { key: limited } });
+  await fetch(`${keypool.server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
+  });
+  keypool.upstream.retryAfterSeconds = "30";
+  await page.goto("/keys?status=cooling");
+  const coolingRow = page.locator(`tr[data-key="sk-...${limited.slice(-4)}"]`);
+  await expect(coolingRow.locator(".badge")).toHaveText(/^cooling · (3\d|40)s$/);
   for (const key of existing.filter((item) => item.status === "active")) await page.request.put(`/api/keys/${key.id}`, { data: { status: "active" } });
 });
 
