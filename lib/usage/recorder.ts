@@ -1,6 +1,6 @@
-import { db } from "../db";
 import { singleton } from "../singleton";
 import { logError } from "../log";
+import { writeBatch } from "./write-batch";
 
 export type AttemptRecord = { keyId: number; failed: boolean };
 
@@ -26,7 +26,7 @@ export type RequestRecord = {
   createdAt: Date;
 };
 
-type UsageDelta = { keyId: number; model: string; requests: number; errors: number; promptTokens: number; completionTokens: number; lastUsedAt: Date };
+export type UsageDelta = { keyId: number; model: string; requests: number; errors: number; promptTokens: number; completionTokens: number; lastUsedAt: Date };
 
 const FLUSH_DELAY_MS = 200;
 const FLUSH_BATCH = 500;
@@ -61,7 +61,7 @@ export function flushRecords(): Promise<void> {
     while (state.queue.length > 0) {
       const batch = state.queue.splice(0, FLUSH_BATCH);
       try {
-        await writeBatch(batch);
+        await writeBatch(batch, usageDeltas(batch), latestBy(batch, (entry) => entry.keyId), latestBy(batch, (entry) => entry.tokenId));
       } catch (error) {
         logError("could not store request logs; will retry", error, { rows: batch.length });
         state.queue.unshift(...batch);
@@ -106,39 +106,4 @@ function latestBy<K>(batch: readonly RequestRecord[], pick: (entry: RequestRecor
     if (!seen || entry.createdAt > seen) latest.set(id, entry.createdAt);
   }
   return latest;
-}
-
-async function writeBatch(batch: RequestRecord[]): Promise<void> {
-  const deltas = usageDeltas(batch);
-  const keyIds = new Set((await db.key.findMany({ select: { id: true } })).map((row) => row.id));
-  const tokenIds = new Set((await db.accessToken.findMany({ select: { id: true } })).map((row) => row.id));
-  // A key or token deleted while its request was in flight: keep the row, drop the dangling reference.
-  const rows = batch.map(({ attempts, ...entry }) => ({
-    ...entry,
-    keyId: entry.keyId !== null && keyIds.has(entry.keyId) ? entry.keyId : null,
-    tokenId: entry.tokenId !== null && tokenIds.has(entry.tokenId) ? entry.tokenId : null,
-    attempts: attempts.length,
-  }));
-  const keyUse = latestBy(batch, (entry) => (entry.keyId !== null && keyIds.has(entry.keyId) ? entry.keyId : null));
-  const tokenUse = latestBy(batch, (entry) => (entry.tokenId !== null && tokenIds.has(entry.tokenId) ? entry.tokenId : null));
-  await db.$transaction([
-    db.requestLog.createMany({ data: rows }),
-    ...deltas
-      .filter((delta) => keyIds.has(delta.keyId))
-      .map(({ keyId, model, ...counts }) =>
-        db.usageStat.upsert({
-          where: { keyId_model: { keyId, model } },
-          create: { keyId, model, ...counts },
-          update: {
-            requests: { increment: counts.requests },
-            errors: { increment: counts.errors },
-            promptTokens: { increment: counts.promptTokens },
-            completionTokens: { increment: counts.completionTokens },
-            lastUsedAt: counts.lastUsedAt,
-          },
-        }),
-      ),
-    ...[...keyUse].map(([id, at]) => db.key.update({ where: { id }, data: { lastUsedAt: at } })),
-    ...[...tokenUse].map(([id, at]) => db.accessToken.update({ where: { id }, data: { lastUsedAt: at } })),
-  ]);
 }

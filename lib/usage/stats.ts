@@ -3,6 +3,7 @@ import { db } from "../db";
 import { maskKey } from "../crypto/mask";
 import { KEY_STATUSES, isEligible, type KeyStatus } from "../keys/status";
 import { badRequest } from "../http/errors";
+import { storedTime } from "./stored-time";
 import { fillSeries, type Bucket, type SeriesPoint } from "./series";
 
 export const statsQuerySchema = z.object({
@@ -42,9 +43,6 @@ const toAggregate = (row: RawAggregate | undefined) => ({
   completionTokens: num(row?.completionTokens),
   latency: num(row?.latency),
 });
-
-// Prisma's SQLite adapter stores DateTime as ISO text with "+00:00"; compare in the same form.
-const storedTime = (date: Date) => date.toISOString().replace("Z", "+00:00");
 
 async function aggregate(from: Date, to: Date, groupBy?: "keyId" | "model" | Bucket): Promise<(ReturnType<typeof toAggregate> & { group: unknown })[]> {
   const group =

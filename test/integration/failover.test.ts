@@ -220,6 +220,22 @@ describe("key health and failover (SPEC §5)", () => {
     expect(upstream.streamAborts).toBe(aborts + 1);
   });
 
+  it("keeps the log row of a request whose key was deleted while it streamed", async () => {
+    await pool("ok");
+    upstream.chunkDelayMs = 100;
+    const [key] = await keyViews();
+    const streaming = fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "deleted mid-stream" }], stream: true }),
+    }).then((response) => response.text());
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await adminFetch(server, `/api/keys/${key?.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(await streaming).toContain("[DONE]");
+    const row = await waitForLog(server, (candidate) => candidate.stream === true && candidate.status === 200 && candidate.keyId === null && candidate.error === null);
+    expect(row).toMatchObject({ model: "gpt-4o-mini", promptTokens: 11 });
+  });
+
   it("never writes an upstream key to the log, a response or the database file", async () => {
     expect(await server.stop()).toBe(0);
     const files = fs.readdirSync(server.dataDir).map((name) => fs.readFileSync(`${server.dataDir}/${name}`));
