@@ -4,7 +4,7 @@ import { tokenIdFor } from "../tokens/queries";
 
 export type Principal = { kind: "admin" } | { kind: "client"; tokenId: number };
 
-export function bearerFrom(headers: Headers): string | null {
+function bearerFrom(headers: Headers): string | null {
   const value = headers.get("authorization");
   const match = value ? /^Bearer\s+(.+)$/i.exec(value.trim()) : null;
   return match?.[1]?.trim() ?? null;

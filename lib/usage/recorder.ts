@@ -47,10 +47,6 @@ export function record(entry: RequestRecord): void {
   state.timer.unref();
 }
 
-export function pendingRecords(): number {
-  return state.queue.length;
-}
-
 /** Writes every queued record; resolves when all writes queued before the call are stored. */
 export function flushRecords(): Promise<void> {
   if (state.timer) {
