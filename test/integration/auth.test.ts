@@ -117,6 +117,26 @@ describe("client tokens for /v1", () => {
   });
 });
 
+describe("browser clients", () => {
+  it("get CORS on /v1, preflight included, and can read errors", async () => {
+    const preflight = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "OPTIONS",
+      headers: { origin: "https://chat.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("authorization");
+    const models = await fetch(`${server.url}/v1/models`, { headers: { origin: "https://chat.example", authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(models.headers.get("access-control-allow-origin")).toBe("*");
+    const refused = await fetch(`${server.url}/v1/models`, { headers: { origin: "https://chat.example" } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+    // The admin API stays same-origin.
+    const admin = await fetch(`${server.url}/api/keys`, { headers: { origin: "https://chat.example", authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(admin.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
 describe("a generated admin key", () => {
   it("is printed once at first start, stored only as a hash, and still works after a restart", async () => {
     const first = await startKeyPool({ upstreamUrl: upstream.url, env: { ADMIN_KEY: "" } });

@@ -1,10 +1,11 @@
 import { route, readBodyBytes } from "@/lib/http/route";
 import { proxy } from "@/lib/proxy/pipeline";
 import { REQUEST_ID_HEADER } from "@/lib/proxy/headers";
+import { preflight, withCors } from "@/lib/proxy/cors";
 
 export const dynamic = "force-dynamic";
 
-const handle = route({ auth: "client" }, async ({ request, params, principal }) => {
+const forward = route({ auth: "client" }, async ({ request, params, principal }) => {
   const segments = Array.isArray(params.path) ? params.path : [];
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   return proxy({
@@ -20,4 +21,6 @@ const handle = route({ auth: "client" }, async ({ request, params, principal }) 
   });
 });
 
-export { handle as GET, handle as POST, handle as PUT, handle as PATCH, handle as DELETE };
+const handle: typeof forward = async (request, context) => withCors(await forward(request, context));
+
+export { handle as GET, handle as POST, handle as PUT, handle as PATCH, handle as DELETE, preflight as OPTIONS };
