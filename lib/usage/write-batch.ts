@@ -1,5 +1,6 @@
 import { db } from "../db";
-import type { RequestRecord, UsageDelta } from "./recorder";
+import type { RequestRecord } from "./recorder";
+import { latestBy, usageDeltas } from "./batch-totals";
 import { storedTime } from "./stored-time";
 
 // Hand-written SQL on purpose: this runs on the event loop next to proxied requests, and one
@@ -29,10 +30,12 @@ const UPSERT_USAGE = `INSERT INTO "UsageStat" (keyId, model, requests, errors, p
     lastUsedAt = MAX(COALESCE(lastUsedAt, ''), excluded.lastUsedAt)`;
 
 /** One transaction: the log rows, the usage counters, and when each key and token was last used. */
-export async function writeBatch(batch: readonly RequestRecord[], deltas: readonly UsageDelta[], keyUse: Map<number, Date>, tokenUse: Map<number, Date>): Promise<void> {
+export async function writeBatch(batch: readonly RequestRecord[]): Promise<void> {
+  const keyUse = latestBy(batch, (entry) => entry.keyId);
+  const tokenUse = latestBy(batch, (entry) => entry.tokenId);
   await db.$transaction([
     db.$executeRawUnsafe(`INSERT INTO "RequestLog" (${LOG_COLUMNS.map((column) => `"${column}"`).join(", ")}) VALUES ${batch.map(() => LOG_VALUES).join(", ")}`, ...batch.flatMap(logParams)),
-    ...deltas.map((delta) =>
+    ...usageDeltas(batch).map((delta) =>
       db.$executeRawUnsafe(UPSERT_USAGE, delta.keyId, delta.model, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, storedTime(delta.lastUsedAt), delta.keyId),
     ),
     ...[...keyUse].map(([id, at]) => db.$executeRawUnsafe(`UPDATE "Key" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`, storedTime(at), id)),

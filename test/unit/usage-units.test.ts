@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fillSeries } from "@/lib/usage/series";
-import { usageDeltas, type RequestRecord } from "@/lib/usage/recorder";
+import { usageDeltas } from "@/lib/usage/batch-totals";
+import type { RequestRecord } from "@/lib/usage/recorder";
 
 describe("fillSeries", () => {
   it("puts rows in their buckets and fills the gaps with zeros", () => {
