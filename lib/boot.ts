@@ -19,10 +19,8 @@ async function boot(): Promise<void> {
   await ensureAdminKey();
   await Promise.all([poolKeys(), reloadTokens()]);
   schedulePruning();
-  singleton("shutdownHook", () => {
-    (globalThis as { keypoolFlush?: () => Promise<void> }).keypoolFlush = flushAll;
-    return true;
-  });
+  // scripts/start.mjs calls this on SIGTERM; it lives outside Next's bundles.
+  (globalThis as { keypoolFlush?: () => Promise<void> }).keypoolFlush = flushAll;
 }
 
 /** Ends what is still in flight, then writes everything held in memory: logs, counters, the cursor. */

@@ -123,7 +123,7 @@ function clientGone(exchange: Exchange, keyId: number | null): Response {
   return new Response(null, { status: 499 });
 }
 
-function giveUp(exchange: Exchange, failure: Failure | null): Promise<Response> | Response {
+async function giveUp(exchange: Exchange, failure: Failure | null): Promise<Response> {
   const outcome = { keyId: exchange.attempts.at(-1)?.keyId ?? null, ttfbMs: null, promptTokens: null, completionTokens: null };
   if (failure?.body) {
     const text = new TextDecoder().decode(failure.body);
@@ -134,8 +134,8 @@ function giveUp(exchange: Exchange, failure: Failure | null): Promise<Response> 
     ? new ApiError(failure.status, "server_error", failure.status === 504 ? "upstream_timeout" : "upstream_unreachable", `${failure.message}. KeyPool tried ${exchange.attempts.length} time(s); check OPENAI_BASE_URL and the network.`)
     : new ApiError(503, "server_error", "no_available_key", "No usable upstream key: every key is disabled, invalid, exhausted or cooling down. Add or re-enable a key in the KeyPool dashboard.");
   finishRecord(exchange, { ...outcome, status: error.status, error: error.message, responseBody: null });
-  if (failure) return Response.json(error.toBody(), { status: error.status });
-  return nextCoolingEnd().then((seconds) => Response.json(error.toBody(), { status: 503, headers: seconds === null ? {} : { "retry-after": String(seconds) } }));
+  const retryAfter = failure ? null : await nextCoolingEnd();
+  return Response.json(error.toBody(), { status: error.status, headers: retryAfter === null ? {} : { "retry-after": String(retryAfter) } });
 }
 
 /** Seconds until the first cooling key is back, so clients that honour Retry-After wait just enough. */
