@@ -2,19 +2,17 @@
 
 import { useState } from "react";
 import { useTranslations } from "next-intl";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { KEY_STATUSES } from "@/lib/keys/status";
 import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 import { useKeys } from "@/lib/swr/hooks";
+import { useUrlState } from "../use-url-state";
 import { AddKeys } from "./add-keys";
 import { KeyRow } from "./key-row";
 
 export function KeysView() {
   const t = useTranslations("keys");
   const ts = useTranslations("status");
-  const router = useRouter();
-  const pathname = usePathname();
-  const params = useSearchParams();
+  const { params, set } = useUrlState();
   const status = params.get("status") ?? "";
   const { data, error, mutate } = useKeys();
   const [problem, setProblem] = useState<string | null>(null);
@@ -22,10 +20,6 @@ export function KeysView() {
 
   const keys = data?.data ?? [];
   const shown = status ? keys.filter((key) => key.status === status) : keys;
-
-  function filter(next: string) {
-    router.replace(next ? `${pathname}?status=${next}` : pathname);
-  }
 
   async function checkAll() {
     const targets = shown.filter((key) => key.status !== "disabled");
@@ -45,7 +39,7 @@ export function KeysView() {
         <div className="row">
           <label className="row small">
             {t("filter")}
-            <select aria-label={t("filter")} value={status} onChange={(event) => filter(event.target.value)}>
+            <select aria-label={t("filter")} value={status} onChange={(event) => set("status", event.target.value)}>
               <option value="">{t("allStatuses")}</option>
               {KEY_STATUSES.map((value) => <option key={value} value={value}>{ts(value)}</option>)}
             </select>

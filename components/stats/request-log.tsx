@@ -2,10 +2,10 @@
 
 import { useState } from "react";
 import { useTranslations } from "next-intl";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useKeys, useUsage } from "@/lib/swr/hooks";
 import type { Stats } from "@/lib/usage/stats";
 import { useFormat } from "../format";
+import { useUrlState } from "../use-url-state";
 import { LogDetail } from "./log-detail";
 
 const PAGE_SIZE = 25;
@@ -14,9 +14,7 @@ const PAGE_SIZE = 25;
 export function RequestLog({ from, models }: { from: string; models: Stats["perModel"] }) {
   const t = useTranslations("log");
   const format = useFormat();
-  const router = useRouter();
-  const pathname = usePathname();
-  const params = useSearchParams();
+  const { params, set } = useUrlState();
   const [selected, setSelected] = useState<number | null>(null);
   const keyId = params.get("keyId") ?? "";
   const model = params.get("model") ?? "";
@@ -24,14 +22,6 @@ export function RequestLog({ from, models }: { from: string; models: Stats["perM
   const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
   const { data, error } = useUsage({ keyId, model, status, from, page, pageSize: PAGE_SIZE });
   const { data: keys } = useKeys();
-
-  function set(name: string, value: string) {
-    const next = new URLSearchParams(params.toString());
-    if (value) next.set(name, value);
-    else next.delete(name);
-    if (name !== "page") next.delete("page");
-    router.replace(`${pathname}?${next.toString()}`, { scroll: false });
-  }
 
   const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
   return (

@@ -1,29 +1,20 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useStats } from "@/lib/swr/hooks";
+import { useUrlState } from "../use-url-state";
 import { StatsCharts } from "./stats-charts";
 import { RequestLog } from "./request-log";
 import { isRange, RANGES, useRangeStart, type RangeName } from "./use-range";
 
 export function StatsView() {
   const t = useTranslations("stats");
-  const router = useRouter();
-  const pathname = usePathname();
-  const params = useSearchParams();
+  const { params, set } = useUrlState();
   const rangeParam = params.get("range");
   const range: RangeName = isRange(rangeParam) ? rangeParam : "24h";
   const bucket = params.get("bucket") === "day" || (params.get("bucket") !== "hour" && range !== "24h") ? "day" : "hour";
   const from = useRangeStart(range);
   const { data: stats, error } = useStats({ from, bucket });
-
-  function set(name: string, value: string) {
-    const next = new URLSearchParams(params.toString());
-    next.set(name, value);
-    next.delete("page");
-    router.replace(`${pathname}?${next.toString()}`, { scroll: false });
-  }
 
   return (
     <>
