@@ -5,27 +5,24 @@ import { secret } from "./crypto/secret";
 import { ensureAdminKey } from "./auth/admin";
 import { poolKeys } from "./keys/pool";
 import { reloadTokens } from "./tokens/queries";
-import { flushCursor } from "./rotation/rotator";
+import { flushCursor, loadCursor } from "./rotation/rotator";
 import { flushRecords } from "./usage/recorder";
-import { abortInflight } from "./proxy/inflight";
 import { schedulePruning } from "./usage/retention";
 import { singleton } from "./singleton";
 
+/** Loads everything the request path reads from memory: keys, token hashes, the admin hash, the rotation cursor. */
 async function boot(): Promise<void> {
   fs.mkdirSync(env().dataDir, { recursive: true });
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   secret();
   await ensureAdminKey();
-  await Promise.all([poolKeys(), reloadTokens()]);
+  await Promise.all([poolKeys(), reloadTokens(), loadCursor()]);
   schedulePruning();
-  // scripts/start.mjs calls this on SIGTERM; it lives outside Next's bundles.
-  (globalThis as { keypoolFlush?: () => Promise<void> }).keypoolFlush = flushAll;
 }
 
-/** Ends what is still in flight, then writes everything held in memory: logs, counters, the cursor. */
-export async function flushAll(): Promise<void> {
-  await abortInflight();
+/** Writes everything held in memory: logs, counters, the cursor. */
+export async function flushState(): Promise<void> {
   await Promise.all([flushRecords(), flushCursor()]);
 }
 
@@ -36,4 +33,3 @@ export function ready(): Promise<void> {
   state.booted ??= boot();
   return state.booted;
 }
-

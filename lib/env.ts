@@ -5,6 +5,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
   DATABASE_URL: z
     .string()
     .regex(/^file:/, "DATABASE_URL must be a SQLite file URL such as file:./data/keypool.db")
@@ -13,6 +14,7 @@ const envSchema = z.object({
   ADMIN_KEY: z.string().min(8, "ADMIN_KEY must be at least 8 characters").optional(),
   KEYPOOL_SECRET: z.string().min(16, "KEYPOOL_SECRET must be at least 16 characters").optional(),
   UPSTREAM_TIMEOUT_MS: positiveInt(300_000),
+  UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(300_000),
   MAX_RETRIES: z.coerce.number().int().min(0).max(9).default(3),
   COOLDOWN_SECONDS: positiveInt(60),
   MAX_BODY_BYTES: positiveInt(25 * 1024 * 1024),
@@ -23,6 +25,7 @@ const envSchema = z.object({
   LOG_BODY_MAX_BYTES: positiveInt(64 * 1024),
   LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   SESSION_TTL_HOURS: positiveInt(24 * 7),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
 });
 
 export type Env = z.infer<typeof envSchema> & { databasePath: string; dataDir: string };

@@ -1,8 +1,8 @@
-// Starts KeyPool: database folder and pending migrations, then Next.js on PORT with a JSON access
-// log and a graceful stop. The same file starts the repository build and the standalone image.
-import crypto from "node:crypto";
+// Starts KeyPool: database folder and pending migrations, then Next.js, then KeyPool's own HTTP
+// server (lib/server: /v1 on the lean edge, the rest through Next, access log, graceful stop).
+// The same file starts the repository build and the standalone image.
 import fs from "node:fs";
-import http from "node:http";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrate } from "./migrate.mjs";
@@ -16,6 +16,8 @@ const log = (level, msg, fields = {}) =>
 function jsonLinesOnly(stream, level) {
   const write = stream.write.bind(stream);
   stream.write = (chunk, ...rest) => {
+    // KeyPool's own lines (one per request) are JSON already.
+    if (typeof chunk === "string" && chunk.startsWith("{") && chunk.indexOf("\n") === chunk.length - 1) return write(chunk, ...rest);
     const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
     const lines = text.split("\n").filter((line) => line.trim() !== "");
     const wrapped = lines.map((line) =>
@@ -32,7 +34,6 @@ process.env.NODE_ENV = "production";
 process.env.DATABASE_URL ||= "file:./data/keypool.db";
 const port = Number(process.env.PORT || 3000);
 const host = process.env.HOST || "0.0.0.0";
-const graceMs = Number(process.env.SHUTDOWN_GRACE_MS || 15_000);
 
 function loadBuiltConfig() {
   const file = path.join(root, ".next", "required-server-files.json");
@@ -45,25 +46,6 @@ function loadBuiltConfig() {
   process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
 }
 
-/** One JSON line per request: id, method, path (no query), status, latency. Never headers or bodies. */
-function accessLog(req, res) {
-  const started = performance.now();
-  const requestId = crypto.randomUUID();
-  // Overwrites whatever the client sent: the route handlers store this id with the log row.
-  req.headers["x-keypool-request-id"] = requestId;
-  res.setHeader("x-keypool-request-id", requestId);
-  res.once("close", () => {
-    log("info", "request", {
-      requestId,
-      method: req.method,
-      path: (req.url ?? "").split("?")[0],
-      status: res.statusCode,
-      latencyMs: Math.round(performance.now() - started),
-      ...(res.writableFinished ? {} : { aborted: true }),
-    });
-  });
-}
-
 async function main() {
   const databasePath = path.resolve(root, process.env.DATABASE_URL.replace(/^file:/, ""));
   migrate({ databasePath, migrationsDir: path.join(root, "prisma", "migrations"), log });
@@ -73,34 +55,13 @@ async function main() {
   const { default: next } = await import("next");
   const app = next({ dev: false, dir: root, hostname: host, port });
   await app.prepare();
-  const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => {
-    req.headers["x-keypool-client-ip"] = req.socket.remoteAddress ?? "unknown";
-    if (!req.url?.startsWith("/_next/")) accessLog(req, res);
-    handle(req, res);
-  });
-  await new Promise((resolve) => server.listen(port, host, resolve));
-  log("info", `KeyPool listening on http://${host}:${port}`);
-
-  let stopping = false;
-  const stop = async (signal) => {
-    if (stopping) return;
-    stopping = true;
-    log("info", "stopping: no new connections, finishing in-flight requests", { signal, graceMs });
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeIdleConnections();
-    const timer = setTimeout(() => {
-      log("warn", "grace period over: closing the remaining connections");
-      server.closeAllConnections();
-    }, graceMs);
-    await closed;
-    clearTimeout(timer);
-    await globalThis.keypoolFlush?.();
-    log("info", "stopped: every log row and counter written");
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  // Next would run instrumentation.ts on its first request; KeyPool boots before it listens.
+  // It is the same module Next loads (same require cache), and its register() runs once.
+  await createRequire(import.meta.url)(path.join(root, ".next", "server", "instrumentation.js")).register();
+  // instrumentation.ts booted KeyPool inside Next's bundles and left the server to listen with.
+  const serve = globalThis[Symbol.for("keypool.serve")];
+  if (typeof serve !== "function") throw new Error("the build has no KeyPool server: run `npm run build` again");
+  await serve(app.getRequestHandler());
 }
 
 main().catch((error) => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { proxy } from "../proxy/pipeline";
+import { WebReply } from "../proxy/web-reply";
 
 const message = z.looseObject({
   role: z.enum(["system", "user", "assistant", "developer", "tool"]),
@@ -15,15 +16,19 @@ export type ChatInput = z.infer<typeof chatSchema>;
 
 /** The playground's call: the same rotation, retries and log as /v1/chat/completions. */
 export function playgroundChat(input: ChatInput, signal: AbortSignal, requestId: string | null): Promise<Response> {
-  return proxy({
-    method: "POST",
-    path: "chat/completions",
-    search: "",
-    headers: new Headers({ "content-type": "application/json" }),
-    body: new TextEncoder().encode(JSON.stringify(input)),
-    signal,
-    tokenId: null,
-    source: "playground",
-    requestId,
-  });
+  const reply = new WebReply(signal);
+  void proxy(
+    {
+      method: "POST",
+      path: "chat/completions",
+      search: "",
+      headers: { "content-type": "application/json" },
+      body: Buffer.from(JSON.stringify(input)),
+      tokenId: null,
+      source: "playground",
+      requestId,
+    },
+    reply,
+  );
+  return reply.response();
 }

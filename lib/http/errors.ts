@@ -26,6 +26,8 @@ export const badRequest = (message: string, param: string | null = null, code: s
   new ApiError(400, "invalid_request_error", code, message, param);
 export const unauthorized = (message: string) => new ApiError(401, "invalid_request_error", "invalid_api_key", message);
 export const notFound = (message: string) => new ApiError(404, "invalid_request_error", "not_found", message);
+export const tooLarge = (limit: number) =>
+  new ApiError(413, "invalid_request_error", "request_too_large", `Request body is larger than ${limit} bytes (MAX_BODY_BYTES).`);
 
 export function fromZodError(error: z.ZodError): ApiError {
   const issue = error.issues[0];

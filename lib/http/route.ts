@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { ready } from "../boot";
 import { authenticate, type Principal } from "../auth/authenticate";
 import { env } from "../env";
-import { ApiError, badRequest, fromZodError, unauthorized } from "./errors";
+import { ApiError, badRequest, fromZodError, tooLarge, unauthorized } from "./errors";
 import { errorResponse } from "./respond";
 
 type Access = "admin" | "client" | "none";
@@ -60,25 +60,37 @@ async function authorize(request: Request, access: Access): Promise<Principal | 
   return principal;
 }
 
-export async function readBodyBytes(request: Request): Promise<Uint8Array<ArrayBuffer> | null> {
+/**
+ * The body, read as it arrives and abandoned as soon as it passes MAX_BODY_BYTES: a chunked
+ * upload without Content-Length cannot grow the process. (The server edge closes a connection
+ * whose body was left unread.)
+ */
+async function readBodyBytes(request: Request): Promise<Uint8Array> {
   const limit = env().MAX_BODY_BYTES;
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge(limit);
-  if (!request.body) return null;
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > limit) throw tooLarge(limit);
-  return bytes;
-}
-
-function tooLarge(limit: number): ApiError {
-  return new ApiError(413, "invalid_request_error", "request_too_large", `Request body is larger than ${limit} bytes (MAX_BODY_BYTES).`);
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.releaseLock();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 async function parseBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
   const bytes = await readBodyBytes(request);
   let data: unknown;
   try {
-    data = JSON.parse(new TextDecoder().decode(bytes ?? new Uint8Array()));
+    data = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw badRequest("Request body must be valid JSON.");
   }

@@ -31,6 +31,17 @@ export async function poolKeys(): Promise<readonly PoolKey[]> {
   return state.keys;
 }
 
+/** The pool as loaded at boot and after every change; for the request path, which must not wait. */
+export function currentKeys(): readonly PoolKey[] {
+  return state.keys;
+}
+
+/** Seconds until the first cooling key is back, so clients that honour Retry-After wait just enough. */
+export function nextCoolingEnd(now: number): number | null {
+  const ends = state.keys.filter((key) => key.status === "cooling" && key.coolingUntil).map((key) => (key.coolingUntil as Date).getTime() - now);
+  return ends.length === 0 ? null : Math.max(1, Math.ceil(Math.min(...ends) / 1000));
+}
+
 export async function reloadPool(): Promise<void> {
   state.loaded = loadFromDb();
   await state.loaded;

@@ -16,7 +16,7 @@ async function fetchUpstreamModels(): Promise<UpstreamModel[]> {
   const tried = new Set<number>();
   let lastError = "no usable upstream key";
   for (let attempt = 0; attempt < MAX_KEYS_TRIED; attempt += 1) {
-    const key = await pickKey(tried);
+    const key = pickKey(tried);
     if (!key || tried.has(key.id)) break;
     tried.add(key.id);
     try {

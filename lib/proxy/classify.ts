@@ -27,12 +27,12 @@ export function retryAfterMs(header: string | null, now: number): number | null 
 }
 
 /** What an upstream answer means for the key and for the request (SPEC §5). */
-export function classify(status: number, headers: Headers, body: string, now: number, defaultCooldownMs: number): AttemptVerdict {
+export function classify(status: number, retryAfter: string | null, body: string, now: number, defaultCooldownMs: number): AttemptVerdict {
   if (status < 400) return { kind: "deliver" };
   if (status === 401 || status === 403) return { kind: "invalid" };
   if (status === 429) {
     if (errorCode(body) === "insufficient_quota") return { kind: "exhausted" };
-    return { kind: "cooling", untilMs: now + (retryAfterMs(headers.get("retry-after"), now) ?? defaultCooldownMs) };
+    return { kind: "cooling", untilMs: now + (retryAfterMs(retryAfter, now) ?? defaultCooldownMs) };
   }
   if (status >= 500) return { kind: "transient" };
   return { kind: "deliver" };

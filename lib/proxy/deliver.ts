@@ -1,132 +1,184 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { env } from "../env";
+import { maskKey } from "../crypto/mask";
 import type { PoolKey } from "../keys/status";
-import { tokensFromBody } from "../usage/tokens";
-import { finishRecord, loggable, servedHeaders, type Exchange } from "./exchange";
+import { tokensFromJsonTail } from "../usage/tokens";
+import { loggable, type Exchange, type Outcome } from "./exchange";
+import { clientResponseHeaders, headerValue } from "./headers";
+import { replyError, type Reply } from "./reply";
+import { ApiError } from "../http/errors";
 import { SseRelay } from "./sse";
+import { isBodyTimeout, type UpstreamAnswer } from "./upstream";
+import { BodySample } from "./body-sample";
 
-/** Hands a successful upstream answer to the client: SSE relayed as it arrives, JSON whole, anything else streamed. */
-export async function deliver(exchange: Exchange, key: PoolKey, upstream: Response, controller: AbortController): Promise<Response> {
-  exchange.attempts.push({ keyId: key.id, failed: false });
-  const headers = servedHeaders(exchange, key, upstream.headers);
-  const contentType = upstream.headers.get("content-type") ?? "";
-  if (!upstream.body) {
-    finishRecord(exchange, { keyId: key.id, status: upstream.status, ttfbMs: elapsed(exchange), promptTokens: null, completionTokens: null, error: null, responseBody: null });
-    return new Response(null, { status: upstream.status, headers });
-  }
-  if (contentType.startsWith("text/event-stream")) return relayStream(exchange, key, upstream, controller, headers);
-  if (/\bjson\b/.test(contentType)) return deliverJson(exchange, key, upstream, headers);
-  return relayBytes(exchange, key, upstream, controller, headers, contentType);
+/** The upstream headers a client may see, plus (for the playground) the masked key that served. */
+export function servedHeaders(exchange: Exchange, key: PoolKey, upstream: IncomingHttpHeaders, bodyUnchanged: boolean): OutgoingHttpHeaders {
+  const headers = clientResponseHeaders(upstream, bodyUnchanged);
+  if (exchange.request.source === "playground") headers["x-keypool-key"] = maskKey(key.last4);
+  return headers;
 }
 
-function elapsed(exchange: Exchange): number {
-  return Math.round(performance.now() - exchange.started);
+/**
+ * Hands a successful upstream answer to the client as it arrives: SSE through the relay, anything
+ * else byte for byte. Resolves once the exchange is recorded. Once bytes have reached the client
+ * there is no retry: a failure ends the client's answer.
+ */
+export function deliver(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, reply: Reply): Promise<void> {
+  const contentType = headerValue(answer.headers, "content-type") ?? "";
+  const encoding = headerValue(answer.headers, "content-encoding");
+  if (contentType.startsWith("text/event-stream")) return relaySse(exchange, key, answer, reply);
+  if (/\bjson\b/.test(contentType) && (!encoding || encoding === "identity")) return relayJson(exchange, key, answer, reply);
+  return relayBytes(exchange, key, answer, reply, contentType);
 }
 
-async function deliverJson(exchange: Exchange, key: PoolKey, upstream: Response, headers: Headers): Promise<Response> {
-  const ttfbMs = elapsed(exchange);
-  const body = await upstream.text();
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    // delivered as received; only the token count is lost
-  }
-  finishRecord(exchange, { keyId: key.id, status: upstream.status, ttfbMs, ...tokensFromBody(parsed), error: null, responseBody: loggable(body) });
-  return new Response(body, { status: upstream.status, headers });
-}
+type Pumped = { error: unknown; ttfbMs: number | null };
 
-type StreamEnd = { error: string | null };
-
-function pipe(
-  exchange: Exchange,
-  upstream: Response & { body: ReadableStream<Uint8Array> },
-  controller: AbortController,
-  transform: (chunk: Uint8Array) => Uint8Array | null,
-  flush: () => Uint8Array | null,
-  onEnd: (end: StreamEnd & { ttfbMs: number | null }) => void,
-): ReadableStream<Uint8Array> {
-  const reader = upstream.body.getReader();
-  let ttfbMs: number | null = null;
-  let ended = false;
-  const end = (error: string | null) => {
-    if (ended) return;
-    ended = true;
-    onEnd({ error, ttfbMs });
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(client) {
+/**
+ * Upstream body → client, Node streams end to end with backpressure. `transform` decides what of
+ * each read to forward, `flush` what to add at the end. Never rejects.
+ */
+function pump(exchange: Exchange, answer: UpstreamAnswer, reply: Reply, transform: (chunk: Buffer) => Buffer | null, flush: () => Buffer | null): Promise<Pumped> {
+  const { body } = answer;
+  return new Promise((resolve) => {
+    let ttfbMs: number | null = null;
+    const resume = () => body.resume();
+    body.on("data", (chunk: Buffer) => {
+      ttfbMs ??= exchange.elapsedMs();
+      let out: Buffer | null;
       try {
-        const { done, value } = await reader.read();
-        if (done) {
-          const rest = flush();
-          if (rest) client.enqueue(rest);
-          client.close();
-          end(null);
-          return;
-        }
-        ttfbMs ??= elapsed(exchange);
-        const out = transform(value);
-        if (out) client.enqueue(out);
+        out = transform(chunk);
       } catch (error) {
-        // Bytes already reached the client: no retry, the client's stream ends with an error.
-        const reason = error instanceof Error ? error.message : String(error);
-        end(controller.signal.aborted ? `stream ended early: ${reason}` : `upstream stream broke off: ${reason}`);
-        client.error(error);
+        // Destroying the body aborts the upstream request: no socket is left open.
+        body.destroy(error as Error);
+        return;
       }
-    },
-    cancel() {
-      controller.abort();
-      end("client closed the stream");
-    },
+      if (out && !reply.write(out)) {
+        body.pause();
+        reply.once("drain", resume);
+      }
+    });
+    body.once("end", () => {
+      const rest = flush();
+      if (rest) reply.end(rest);
+      else reply.end();
+      resolve({ error: null, ttfbMs });
+    });
+    body.once("error", (error: unknown) => resolve({ error, ttfbMs }));
   });
 }
 
-function relayStream(exchange: Exchange, key: PoolKey, upstream: Response, controller: AbortController, headers: Headers): Response {
-  const relay = new SseRelay({ stripUsage: exchange.prepared.stripUsage });
-  const stream = pipe(
-    exchange,
-    upstream as Response & { body: ReadableStream<Uint8Array> },
-    controller,
-    (chunk) => relay.push(chunk),
-    () => relay.flush(),
-    ({ error, ttfbMs }) => {
-      const summary = relay.summary();
-      finishRecord(exchange, {
-        keyId: key.id,
-        status: upstream.status,
-        ttfbMs,
-        promptTokens: summary.promptTokens,
-        completionTokens: summary.completionTokens,
-        error,
-        responseBody: loggable(summary.assembled === null ? null : JSON.stringify(summary.assembled)),
-      });
-    },
-  );
-  headers.set("cache-control", "no-cache");
-  headers.set("x-accel-buffering", "no");
-  return new Response(stream, { status: upstream.status, headers });
+/** Why a relay stopped early, for the log and for the client. */
+function streamError(exchange: Exchange, error: unknown): { message: string; code: string } {
+  const stopped = exchange.stopped;
+  if (stopped?.code === "client_closed") return { message: "client closed the stream", code: "client_closed" };
+  if (stopped) return { message: `stream ended early: ${stopped.message}`, code: stopped.code };
+  if (isBodyTimeout(error)) {
+    return { message: `upstream sent nothing for ${env().UPSTREAM_IDLE_TIMEOUT_MS} ms (UPSTREAM_IDLE_TIMEOUT_MS); the stream was ended`, code: "upstream_idle_timeout" };
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return { message: `upstream stream broke off: ${reason}`, code: "upstream_stream_broken" };
 }
 
-function relayBytes(exchange: Exchange, key: PoolKey, upstream: Response, controller: AbortController, headers: Headers, contentType: string): Response {
-  let bytes = 0;
-  const stream = pipe(
+async function relaySse(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, reply: Reply): Promise<void> {
+  const { LOG_BODIES, LOG_BODY_MAX_BYTES } = env();
+  const relay = new SseRelay({ stripUsage: exchange.prepared.stripUsage, logChars: LOG_BODIES ? LOG_BODY_MAX_BYTES : 0 });
+  const headers = servedHeaders(exchange, key, answer.headers, false);
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
+  reply.writeHead(answer.status, headers);
+  const { error, ttfbMs } = await pump(exchange, answer, reply, (chunk) => relay.push(chunk), () => relay.flush());
+  const summary = relay.summary();
+  const outcome: Outcome = {
+    keyId: key.id,
+    status: answer.status,
+    ttfbMs,
+    promptTokens: summary.promptTokens,
+    completionTokens: summary.completionTokens,
+    responseBody: summary.assembled === null ? null : loggable(JSON.stringify(summary.assembled)),
+  };
+  // A client that got the terminal event has the whole answer, whatever came after.
+  if (error === null || summary.complete) {
+    if (error !== null && !reply.destroyed) reply.end();
+    exchange.finish(outcome);
+    return;
+  }
+  const failure = streamError(exchange, error);
+  exchange.finish({ ...outcome, error: failure.message });
+  if (reply.destroyed || exchange.stopped?.code === "client_closed") return;
+  // An SSE error event is what OpenAI itself sends mid-stream; the SDKs raise it as an APIError.
+  if (!relay.canAppendEvent()) {
+    reply.destroy();
+    return;
+  }
+  reply.end(`data: ${JSON.stringify({ error: { message: failure.message, type: "server_error", param: null, code: failure.code } })}\n\n`);
+}
+
+/** A JSON answer up to this size goes out in one write with its exact length; a larger one streams through. */
+const JSON_HOLD_BYTES = 256 * 1024;
+
+async function relayJson(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, reply: Reply): Promise<void> {
+  const { LOG_BODIES, LOG_BODY_MAX_BYTES } = env();
+  const sample = new BodySample(LOG_BODIES ? LOG_BODY_MAX_BYTES : 0);
+  const headers = servedHeaders(exchange, key, answer.headers, true);
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  const release = (): Buffer => {
+    const out = Buffer.concat(held, heldBytes);
+    held = [];
+    return out;
+  };
+  const { error, ttfbMs } = await pump(
     exchange,
-    upstream as Response & { body: ReadableStream<Uint8Array> },
-    controller,
+    answer,
+    reply,
     (chunk) => {
-      bytes += chunk.byteLength;
+      sample.add(chunk);
+      if (reply.headersSent) return chunk;
+      held.push(chunk);
+      heldBytes += chunk.length;
+      if (heldBytes <= JSON_HOLD_BYTES) return null;
+      reply.writeHead(answer.status, headers);
+      return release();
+    },
+    () => {
+      if (reply.headersSent) return null;
+      reply.writeHead(answer.status, { ...headers, "content-length": heldBytes });
+      return release();
+    },
+  );
+  const outcome: Outcome = { keyId: key.id, status: answer.status, ttfbMs, ...tokensFromJsonTail(sample.tail()), responseBody: sample.head() };
+  finishBytes(exchange, reply, outcome, error);
+}
+
+async function relayBytes(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, reply: Reply, contentType: string): Promise<void> {
+  let bytes = 0;
+  reply.writeHead(answer.status, servedHeaders(exchange, key, answer.headers, true));
+  const { error, ttfbMs } = await pump(
+    exchange,
+    answer,
+    reply,
+    (chunk) => {
+      bytes += chunk.length;
       return chunk;
     },
     () => null,
-    ({ error, ttfbMs }) =>
-      finishRecord(exchange, {
-        keyId: key.id,
-        status: upstream.status,
-        ttfbMs,
-        promptTokens: null,
-        completionTokens: null,
-        error,
-        responseBody: loggable(`<${contentType.split(";")[0] || "binary"}, ${bytes} bytes>`),
-      }),
   );
-  return new Response(stream, { status: upstream.status, headers });
+  const responseBody = loggable(`<${contentType.split(";")[0] || "binary"}, ${bytes} bytes>`);
+  finishBytes(exchange, reply, { keyId: key.id, status: answer.status, ttfbMs, responseBody }, error);
+}
+
+/**
+ * A plain body has no way to say "error" once started: the client's connection is cut instead.
+ * Before the first byte went out, the client gets an error answer.
+ */
+function finishBytes(exchange: Exchange, reply: Reply, outcome: Outcome, error: unknown): void {
+  if (error === null) {
+    exchange.finish(outcome);
+    return;
+  }
+  const failure = streamError(exchange, error);
+  exchange.finish({ ...outcome, error: failure.message });
+  if (reply.destroyed || exchange.stopped?.code === "client_closed") return;
+  if (reply.headersSent) reply.destroy();
+  else replyError(reply, new ApiError(502, "server_error", failure.code, failure.message));
 }

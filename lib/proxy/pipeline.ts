@@ -1,146 +1,156 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { env } from "../env";
 import { ApiError } from "../http/errors";
-import { markKey, poolKeys } from "../keys/pool";
+import { logError } from "../log";
+import { markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
 import { classify } from "./classify";
-import { clientResponseHeaders, upstreamRequestHeaders } from "./headers";
+import { deliver, servedHeaders } from "./deliver";
+import { Exchange, loggable, type ProxyRequest } from "./exchange";
+import { clientResponseHeaders, headerValue, upstreamRequestHeaders } from "./headers";
+import { replyError, type Reply } from "./reply";
 import { prepareBody } from "./request-body";
 import { scrubKeys, upstreamMessage } from "./scrub";
-import { deliver } from "./deliver";
-import { finishRecord, loggable, openExchange, servedHeaders, type Exchange, type ProxyRequest } from "./exchange";
+import { StopReason } from "./stop-reason";
+import { callUpstream, isHeadersTimeout, upstreamErrorCode, type UpstreamAnswer } from "./upstream";
 
 export type { ProxyRequest } from "./exchange";
 
 const MAX_ATTEMPTS = 10;
+/** Error answers are read whole to classify them; none is legitimately this large. */
+const ERROR_BODY_LIMIT = 1024 * 1024;
 
-type Failure = { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> | null; message: string };
+type Failure = { status: number; headers: IncomingHttpHeaders | null; body: string | null; message: string };
 
-/** pick key → forward → classify → retry → record (SPEC §5), independent of any HTTP framework. */
-export async function proxy(request: ProxyRequest): Promise<Response> {
-  const prepared = prepareBody(request.path, request.headers.get("content-type"), request.body);
-  const exchange = openExchange(request, prepared);
+/**
+ * pick key → forward → classify → retry → record, answering into `reply`. Resolves once the
+ * answer is complete and recorded; never rejects.
+ */
+export async function proxy(request: ProxyRequest, reply: Reply): Promise<void> {
+  const prepared = prepareBody(request.path, headerValue(request.headers, "content-type"), request.body);
+  const exchange = new Exchange(request, prepared);
+  reply.once("close", () => {
+    if (!reply.writableFinished) exchange.stop(new StopReason("client_closed", "client closed the request"));
+  });
   try {
-    return await forward(exchange);
+    await forward(exchange, reply);
   } catch (error) {
     // Every request leaves its row, even one that failed inside KeyPool.
-    const message = scrubKeys(`KeyPool error: ${error instanceof Error ? error.message : String(error)}`);
-    finishRecord(exchange, { keyId: null, status: 500, ttfbMs: null, promptTokens: null, completionTokens: null, error: message, responseBody: null });
-    throw error;
+    logError("proxying failed", error, { requestId: request.requestId });
+    exchange.finish({ status: 500, error: scrubKeys(`KeyPool error: ${error instanceof Error ? error.message : String(error)}`) });
+    if (reply.headersSent) reply.destroy();
+    else replyError(reply, new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details."));
   }
 }
 
-async function forward(exchange: Exchange): Promise<Response> {
-  const { request } = exchange;
+async function forward(exchange: Exchange, reply: Reply): Promise<void> {
   const { MAX_RETRIES, COOLDOWN_SECONDS } = env();
+  const clientHeaders = upstreamRequestHeaders(exchange.request.headers);
   const tried = new Set<number>();
   let transientFailures = 0;
   let lastFailure: Failure | null = null;
 
   while (exchange.attempts.length < MAX_ATTEMPTS) {
-    if (request.signal.aborted) return clientGone(exchange, null);
-    const key = await pickKey(tried);
+    if (exchange.stopped) return stopped(exchange, reply, exchange.attempts.at(-1)?.keyId ?? null);
+    const key = pickKey(tried);
     if (!key) break;
     tried.add(key.id);
-    const attempt = await send(exchange, key);
-    if (attempt.kind === "aborted") return clientGone(exchange, key.id);
-    if (attempt.kind === "response") {
-      const { upstream, controller } = attempt;
-      exchange.upstreamRequestId = upstream.headers.get("x-request-id");
-      if (upstream.status < 400) return deliver(exchange, key, upstream, controller);
-      const body = new Uint8Array(await upstream.arrayBuffer().catch(() => new ArrayBuffer(0)));
-      const text = new TextDecoder().decode(body);
-      const verdict = classify(upstream.status, upstream.headers, text, Date.now(), COOLDOWN_SECONDS * 1000);
-      if (verdict.kind === "deliver") return deliverBuffered(exchange, key, upstream, body);
-      exchange.attempts.push({ keyId: key.id, failed: true });
-      const message = upstreamMessage(upstream.status, text);
+    const attempt = exchange.attempt(key.id);
+    const sent = await send(exchange, key, clientHeaders);
+    if (sent.kind === "stopped") return stopped(exchange, reply, key.id);
+    if (sent.kind === "failed") {
+      attempt.failed = true;
+      lastFailure = sent.failure;
+    } else {
+      const { answer } = sent;
+      exchange.upstreamRequestId = headerValue(answer.headers, "x-request-id");
+      if (answer.status < 400) return deliver(exchange, key, answer, reply);
+      attempt.failed = true;
+      const text = scrubKeys((await readBounded(answer)).toString("utf8"), key.apiKey);
+      if (exchange.stopped) return stopped(exchange, reply, key.id);
+      const verdict = classify(answer.status, headerValue(answer.headers, "retry-after"), text, Date.now(), COOLDOWN_SECONDS * 1000);
+      const message = upstreamMessage(answer.status, text);
+      if (verdict.kind === "deliver") return deliverError(exchange, key, answer, text, message, reply);
       if (verdict.kind === "invalid") markKey(key.id, "invalid", null, message);
       if (verdict.kind === "exhausted") markKey(key.id, "exhausted", null, message);
       if (verdict.kind === "cooling") markKey(key.id, "cooling", new Date(verdict.untilMs), message);
       if (verdict.kind !== "transient") continue;
-      lastFailure = { status: upstream.status, headers: upstream.headers, body, message };
-    } else {
-      exchange.attempts.push({ keyId: key.id, failed: true });
-      lastFailure = attempt.failure;
+      lastFailure = { status: answer.status, headers: answer.headers, body: text, message };
     }
     transientFailures += 1;
     if (transientFailures > MAX_RETRIES) break;
   }
-  return giveUp(exchange, lastFailure);
+  giveUp(exchange, lastFailure, reply);
 }
 
-type SendResult =
-  | { kind: "response"; upstream: Response; controller: AbortController }
-  | { kind: "failed"; failure: Failure }
-  | { kind: "aborted" };
+type Sent = { kind: "answer"; answer: UpstreamAnswer } | { kind: "failed"; failure: Failure } | { kind: "stopped" };
 
-async function send(exchange: Exchange, key: PoolKey): Promise<SendResult> {
+async function send(exchange: Exchange, key: PoolKey, clientHeaders: Record<string, string>): Promise<Sent> {
   const { request, prepared } = exchange;
-  const controller = new AbortController();
-  exchange.upstream = controller;
-  const onClientAbort = () => controller.abort(request.signal.reason);
-  request.signal.addEventListener("abort", onClientAbort, { once: true });
-  const timeout = setTimeout(() => controller.abort(new DOMException("upstream timeout", "TimeoutError")), env().UPSTREAM_TIMEOUT_MS);
   try {
-    const upstream = await fetch(`${env().OPENAI_BASE_URL}/${request.path}${request.search}`, {
+    const answer = await callUpstream({
       method: request.method,
-      headers: upstreamRequestHeaders(request.headers, key.apiKey),
+      path: `${request.path}${request.search}`,
+      headers: { ...clientHeaders, authorization: `Bearer ${key.apiKey}` },
       body: prepared.upstream,
-      signal: controller.signal,
-      redirect: "manual",
+      signal: exchange.signal,
     });
-    return { kind: "response", upstream, controller };
+    return { kind: "answer", answer };
   } catch (error) {
-    if (request.signal.aborted) return { kind: "aborted" };
-    const timedOut = controller.signal.reason instanceof DOMException && controller.signal.reason.name === "TimeoutError";
-    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    const message = timedOut ? `upstream did not answer within ${env().UPSTREAM_TIMEOUT_MS} ms` : `upstream connection failed: ${cause}`;
-    return { kind: "failed", failure: { status: timedOut ? 504 : 502, headers: new Headers(), body: null, message: scrubKeys(message) } };
-  } finally {
-    // The header wait is bounded; a stream may then run as long as the upstream keeps sending.
-    clearTimeout(timeout);
-    request.signal.removeEventListener("abort", onClientAbort);
+    if (exchange.stopped) return { kind: "stopped" };
+    const timedOut = isHeadersTimeout(error);
+    const cause = upstreamErrorCode(error) ?? (error instanceof Error ? error.message : String(error));
+    const message = timedOut ? `upstream did not answer within ${env().UPSTREAM_TIMEOUT_MS} ms (UPSTREAM_TIMEOUT_MS)` : `upstream connection failed: ${cause}`;
+    return { kind: "failed", failure: { status: timedOut ? 504 : 502, headers: null, body: null, message: scrubKeys(message, key.apiKey) } };
   }
 }
 
-function deliverBuffered(exchange: Exchange, key: PoolKey, upstream: Response, body: Uint8Array<ArrayBuffer>): Response {
-  exchange.attempts.push({ keyId: key.id, failed: true });
-  const text = new TextDecoder().decode(body);
-  finishRecord(exchange, {
-    keyId: key.id,
-    status: upstream.status,
-    ttfbMs: null,
-    promptTokens: null,
-    completionTokens: null,
-    error: upstreamMessage(upstream.status, text),
-    responseBody: loggable(text),
-  });
-  return new Response(body, { status: upstream.status, headers: servedHeaders(exchange, key, upstream.headers) });
+async function readBounded(answer: UpstreamAnswer): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > ERROR_BODY_LIMIT) break;
+    }
+  } catch {
+    // a body cut short is classified by what arrived
+  }
+  return Buffer.concat(chunks);
 }
 
-function clientGone(exchange: Exchange, keyId: number | null): Response {
-  finishRecord(exchange, { keyId, status: 499, ttfbMs: null, promptTokens: null, completionTokens: null, error: "client closed the request", responseBody: null });
-  return new Response(null, { status: 499 });
+function deliverError(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, text: string, message: string, reply: Reply): void {
+  exchange.finish({ keyId: key.id, status: answer.status, error: message, responseBody: loggable(text) });
+  reply.writeHead(answer.status, servedHeaders(exchange, key, answer.headers, false));
+  reply.end(text);
 }
 
-async function giveUp(exchange: Exchange, failure: Failure | null): Promise<Response> {
-  const outcome = { keyId: exchange.attempts.at(-1)?.keyId ?? null, ttfbMs: null, promptTokens: null, completionTokens: null };
-  if (failure?.body) {
-    const text = new TextDecoder().decode(failure.body);
-    finishRecord(exchange, { ...outcome, status: failure.status, error: failure.message, responseBody: loggable(text) });
-    return new Response(failure.body, { status: failure.status, headers: clientResponseHeaders(failure.headers) });
+/** The exchange was stopped before an answer reached the client. */
+function stopped(exchange: Exchange, reply: Reply, keyId: number | null): void {
+  const reason = exchange.stopped;
+  if (reason?.code === "shutting_down") {
+    const error = new ApiError(503, "server_error", "shutting_down", "KeyPool is shutting down; retry the request.");
+    exchange.finish({ keyId, status: 503, error: error.message });
+    if (!reply.headersSent && !reply.destroyed) replyError(reply, error, { "retry-after": "1" });
+    return;
+  }
+  exchange.finish({ keyId, status: 499, error: "client closed the request" });
+}
+
+function giveUp(exchange: Exchange, failure: Failure | null, reply: Reply): void {
+  const keyId = exchange.attempts.at(-1)?.keyId ?? null;
+  if (failure?.body && failure.headers) {
+    exchange.finish({ keyId, status: failure.status, error: failure.message, responseBody: loggable(failure.body) });
+    reply.writeHead(failure.status, clientResponseHeaders(failure.headers, false));
+    reply.end(failure.body);
+    return;
   }
   const error = failure
     ? new ApiError(failure.status, "server_error", failure.status === 504 ? "upstream_timeout" : "upstream_unreachable", `${failure.message}. KeyPool tried ${exchange.attempts.length} time(s); check OPENAI_BASE_URL and the network.`)
     : new ApiError(503, "server_error", "no_available_key", "No usable upstream key: every key is disabled, invalid, exhausted or cooling down. Add or re-enable a key in the KeyPool dashboard.");
-  finishRecord(exchange, { ...outcome, status: error.status, error: error.message, responseBody: null });
-  const retryAfter = failure ? null : await nextCoolingEnd();
-  return Response.json(error.toBody(), { status: error.status, headers: retryAfter === null ? {} : { "retry-after": String(retryAfter) } });
-}
-
-/** Seconds until the first cooling key is back, so clients that honour Retry-After wait just enough. */
-async function nextCoolingEnd(): Promise<number | null> {
-  const now = Date.now();
-  const ends = (await poolKeys()).filter((key) => key.status === "cooling" && key.coolingUntil).map((key) => (key.coolingUntil as Date).getTime() - now);
-  return ends.length === 0 ? null : Math.max(1, Math.ceil(Math.min(...ends) / 1000));
+  exchange.finish({ keyId, status: error.status, error: error.message });
+  const retryAfter = failure ? null : nextCoolingEnd(Date.now());
+  replyError(reply, error, retryAfter === null ? {} : { "retry-after": String(retryAfter) });
 }

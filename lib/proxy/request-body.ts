@@ -1,6 +1,6 @@
 export type PreparedBody = {
   /** Bytes sent upstream: the client's own, unless KeyPool had to ask for streaming usage. */
-  upstream: Uint8Array<ArrayBuffer> | null;
+  upstream: Buffer | null;
   model: string | null;
   stream: boolean;
   /** KeyPool asked for streaming usage the client did not ask for, so the client must not see it. */
@@ -16,13 +16,13 @@ function isJson(contentType: string | null): boolean {
   return contentType === null || /\bjson\b/i.test(contentType);
 }
 
-export function prepareBody(path: string, contentType: string | null, raw: Uint8Array<ArrayBuffer> | null): PreparedBody {
+export function prepareBody(path: string, contentType: string | null, raw: Buffer | null): PreparedBody {
   if (!raw || raw.byteLength === 0) return { upstream: raw, model: null, stream: false, stripUsage: false, logText: null };
   if (!isJson(contentType)) {
     const type = contentType?.split(";")[0] ?? "binary";
     return { upstream: raw, model: null, stream: false, stripUsage: false, logText: `<${type}, ${raw.byteLength} bytes>` };
   }
-  const text = new TextDecoder().decode(raw);
+  const text = raw.toString("utf8");
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;
@@ -37,5 +37,5 @@ export function prepareBody(path: string, contentType: string | null, raw: Uint8
     return { upstream: raw, model, stream, stripUsage: false, logText: text };
   }
   const withUsage = { ...parsed, stream_options: { ...(options ?? {}), include_usage: true } };
-  return { upstream: new TextEncoder().encode(JSON.stringify(withUsage)), model, stream, stripUsage: true, logText: text };
+  return { upstream: Buffer.from(JSON.stringify(withUsage)), model, stream, stripUsage: true, logText: text };
 }

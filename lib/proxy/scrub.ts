@@ -1,17 +1,19 @@
-// Upstream 401 messages quote the key ("Incorrect API key provided: sk-proj-****abcd").
+// Upstream 401 messages quote the key ("Incorrect API key provided: sk-proj-****abcd"); other
+// errors may echo it whole.
 const KEY_LIKE = /sk-[A-Za-z0-9_*\-]{4,}/g;
 
-/** Removes anything key-shaped from text that will be stored or shown. */
-export function scrubKeys(text: string): string {
-  return text.replace(KEY_LIKE, (match) => `sk-...${match.slice(-4)}`);
+/** Removes anything key-shaped (and the given key, whatever its shape) from text that will be stored or shown. */
+export function scrubKeys(text: string, apiKey?: string): string {
+  const withoutKey = apiKey && text.includes(apiKey) ? text.split(apiKey).join(`sk-...${apiKey.slice(-4)}`) : text;
+  return withoutKey.replace(KEY_LIKE, (match) => `sk-...${match.slice(-4)}`);
 }
 
 export function truncate(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
+  if (text.length <= maxBytes / 3 || Buffer.byteLength(text) <= maxBytes) return text;
   return `${Buffer.from(text).subarray(0, maxBytes).toString("utf8")}… [truncated]`;
 }
 
-/** The message an OpenAI-shaped error body carries, else its start. */
+/** The message an OpenAI-shaped error body carries, else its start; scrubbed. */
 export function upstreamMessage(status: number, body: string): string {
   try {
     const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
@@ -19,5 +21,5 @@ export function upstreamMessage(status: number, body: string): string {
   } catch {
     // not JSON: fall through to the raw start
   }
-  return scrubKeys(`${status}: ${body}`).slice(0, 500);
+  return scrubKeys(`${status}: ${body.slice(0, 2000)}`).slice(0, 500);
 }

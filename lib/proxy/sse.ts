@@ -1,122 +1,172 @@
-import { tokensFromUsage, type TokenCounts } from "../usage/tokens";
-
-type ChatChoiceDelta = {
-  index?: number;
-  delta?: { role?: string; content?: string | null; refusal?: string | null; tool_calls?: ToolCallDelta[] };
-  finish_reason?: string | null;
-};
-type ToolCallDelta = { index?: number; id?: string; type?: string; function?: { name?: string; arguments?: string } };
-type AssembledChoice = {
-  index: number;
-  message: { role: string; content: string | null; refusal?: string; tool_calls?: AssembledToolCall[] };
-  finish_reason: string | null;
-};
-type AssembledToolCall = { id?: string; type: string; function: { name: string; arguments: string } };
-
-/** Rebuilds the final message from chat-completion chunks, for the request log. */
-class ChatAssembler {
-  private head: Record<string, unknown> = {};
-  private choices = new Map<number, AssembledChoice>();
-
-  add(chunk: Record<string, unknown>): void {
-    for (const field of ["id", "created", "model", "system_fingerprint", "service_tier"]) {
-      if (chunk[field] !== undefined && chunk[field] !== null) this.head[field] = chunk[field];
-    }
-    const choices = Array.isArray(chunk.choices) ? (chunk.choices as ChatChoiceDelta[]) : [];
-    for (const choice of choices) this.addChoice(choice);
-  }
-
-  private addChoice(choice: ChatChoiceDelta): void {
-    const index = choice.index ?? 0;
-    let target = this.choices.get(index);
-    if (!target) {
-      target = { index, message: { role: "assistant", content: null }, finish_reason: null };
-      this.choices.set(index, target);
-    }
-    const delta = choice.delta ?? {};
-    if (delta.role) target.message.role = delta.role;
-    if (typeof delta.content === "string") target.message.content = (target.message.content ?? "") + delta.content;
-    if (typeof delta.refusal === "string") target.message.refusal = (target.message.refusal ?? "") + delta.refusal;
-    for (const call of delta.tool_calls ?? []) {
-      target.message.tool_calls ??= [];
-      const at = call.index ?? target.message.tool_calls.length;
-      const existing = (target.message.tool_calls[at] ??= { type: "function", function: { name: "", arguments: "" } });
-      if (call.id) existing.id = call.id;
-      if (call.type) existing.type = call.type;
-      existing.function.name += call.function?.name ?? "";
-      existing.function.arguments += call.function?.arguments ?? "";
-    }
-    if (choice.finish_reason) target.finish_reason = choice.finish_reason;
-  }
-
-  result(usage: unknown): Record<string, unknown> {
-    return { ...this.head, object: "chat.completion", choices: [...this.choices.values()], usage: usage ?? null };
-  }
-}
+import { tokensFromJsonTail, tokensFromUsage, type TokenCounts } from "../usage/tokens";
+import { ChatAssembler } from "./chat-assembler";
 
 export type RelayOptions = {
   /** The client did not ask for the usage chunk that KeyPool requested for its own counting. */
   stripUsage: boolean;
+  /** Characters of the answer rebuilt for the request log; 0 rebuilds nothing. */
+  logChars: number;
 };
 
-export type RelaySummary = TokenCounts & { assembled: unknown; events: number };
+export type RelaySummary = TokenCounts & {
+  /** The final message rebuilt from the chunks (chat, completions, Responses API), for the log. */
+  assembled: unknown;
+  /** The stream's terminal event (`[DONE]`, `response.completed`) passed through. */
+  complete: boolean;
+};
 
-const encoder = new TextEncoder();
-const EVENT_BOUNDARY = /\r?\n\r?\n/;
+const LF = 0x0a;
+const CR = 0x0d;
+const USAGE_KEY = '"usage"';
+/** An event larger than this passes through uninspected, so no event can grow the process. */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+/** Of an uninspected event, its end is kept: usage sits there. */
+const TAIL_CHARS = 16 * 1024;
+
+/** The event's data lines joined as the SSE format says; null when it has none. */
+function dataOf(event: string): string | null {
+  let data: string | null = null;
+  for (const line of event.split(/\r?\n/)) {
+    if (!line.startsWith("data:")) continue;
+    const value = line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5);
+    data = data === null ? value : `${data}\n${value}`;
+  }
+  return data;
+}
 
 /**
- * Watches an SSE stream as it passes: counts tokens, rebuilds the final message, and (only when
- * the client did not ask for usage) drops the usage-only chunk and the "usage": null fields.
- * Without stripping, bytes are forwarded exactly as received.
+ * Watches an SSE stream as it passes: counts tokens, rebuilds the final message, notices the
+ * terminal event and (only when the client did not ask for usage) drops the usage-only chunk and
+ * the "usage": null fields. Works on bytes, whatever the read boundaries: an event split over any
+ * number of reads is found once its blank line arrives. Without stripping, every read is forwarded
+ * as received, at once.
  */
 export class SseRelay {
-  private decoder = new TextDecoder();
-  private pending = "";
-  private chat = new ChatAssembler();
+  /** Bytes of the current, unfinished event. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes of the current line seen so far, and the last byte seen: a blank line may span reads. */
+  private lineBytes = 0;
+  private lastByte = 0;
+  /** Inside an event over MAX_EVENT_BYTES: forwarded as it comes, only its tail kept. */
+  private oversized = false;
+  private tail = "";
+  private readonly chat: ChatAssembler | null;
   private isChat = false;
+  private tokens: TokenCounts = { promptTokens: null, completionTokens: null };
   private usage: unknown = null;
   private finalResponse: unknown = null;
-  private events = 0;
+  private complete = false;
 
-  constructor(private readonly options: RelayOptions) {}
-
-  /** Returns what to forward now (possibly nothing, never later than its own event's end). */
-  push(chunk: Uint8Array): Uint8Array | null {
-    this.pending += this.decoder.decode(chunk, { stream: true });
-    const parts = this.pending.split(EVENT_BOUNDARY);
-    this.pending = parts.pop() ?? "";
-    if (!this.options.stripUsage) {
-      for (const event of parts) this.inspect(event);
-      return chunk;
-    }
-    const kept = parts.map((event) => this.inspect(event)).filter((event): event is string => event !== null);
-    return kept.length > 0 ? encoder.encode(kept.map((event) => `${event}\n\n`).join("")) : null;
+  constructor(private readonly options: RelayOptions) {
+    this.chat = options.logChars > 0 ? new ChatAssembler(options.logChars) : null;
   }
 
-  /** Whatever is left when the upstream ends (an event without its blank line). */
-  flush(): Uint8Array | null {
-    this.pending += this.decoder.decode();
-    const rest = this.pending;
-    this.pending = "";
-    if (!rest.trim()) return null;
-    const kept = this.inspect(rest);
-    return this.options.stripUsage && kept !== null ? encoder.encode(kept) : null;
+  /** Returns what to forward now: the read itself, or (stripping) the finished events kept. */
+  push(chunk: Buffer): Buffer | null {
+    const out: Buffer[] = [];
+    let eventStart = 0;
+    let lineStart = 0;
+    for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lineStart)) {
+      const length = this.lineBytes + (lf - lineStart);
+      const before = lf > 0 ? chunk[lf - 1] : this.lastByte;
+      this.lineBytes = 0;
+      lineStart = lf + 1;
+      if (length === 0 || (length === 1 && before === CR)) {
+        this.endEvent(chunk.subarray(eventStart, lineStart), out);
+        eventStart = lineStart;
+      }
+    }
+    this.lineBytes += chunk.length - lineStart;
+    this.lastByte = chunk[chunk.length - 1] ?? this.lastByte;
+    if (eventStart < chunk.length) this.hold(chunk.subarray(eventStart), out);
+    if (!this.options.stripUsage) return chunk;
+    return out.length === 0 ? null : out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+  }
+
+  /** What is left when the upstream ends: an event without its blank line. */
+  flush(): Buffer | null {
+    if (this.oversized) {
+      this.endOversized();
+      return null;
+    }
+    if (this.pendingBytes === 0) return null;
+    const kept = this.inspect(this.takePending());
+    return this.options.stripUsage ? kept : null;
+  }
+
+  /**
+   * Whether an event of KeyPool's own can follow now: nothing of an unfinished event has reached
+   * the client (stripping holds events back until they are whole).
+   */
+  canAppendEvent(): boolean {
+    if (this.oversized) return false;
+    return this.options.stripUsage || this.pendingBytes === 0;
   }
 
   summary(): RelaySummary {
-    const assembled = this.finalResponse ?? (this.isChat ? this.chat.result(this.usage) : null);
-    return { ...tokensFromUsage(this.usage), assembled, events: this.events };
+    const assembled = this.finalResponse ?? (this.isChat && this.chat ? this.chat.result(this.usage) : null);
+    return { ...this.tokens, assembled, complete: this.complete };
   }
 
-  /** Parses one event; returns the event text to forward, or null to drop it. */
-  private inspect(event: string): string | null {
-    this.events += 1;
-    const data = event
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).trimStart())
-      .join("\n");
-    if (!data || data === "[DONE]") return event;
+  private hold(piece: Buffer, out: Buffer[]): void {
+    if (this.oversized) {
+      this.keepTail(piece);
+      if (this.options.stripUsage) out.push(piece);
+      return;
+    }
+    this.pending.push(piece);
+    this.pendingBytes += piece.length;
+    if (this.pendingBytes <= MAX_EVENT_BYTES) return;
+    const held = this.takePending();
+    this.oversized = true;
+    this.keepTail(held);
+    if (this.options.stripUsage) out.push(held);
+  }
+
+  private endEvent(piece: Buffer, out: Buffer[]): void {
+    if (this.oversized) {
+      this.keepTail(piece);
+      if (this.options.stripUsage) out.push(piece);
+      this.endOversized();
+      return;
+    }
+    const event = this.pendingBytes === 0 ? piece : Buffer.concat([...this.pending, piece]);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const kept = this.inspect(event);
+    if (kept) out.push(kept);
+  }
+
+  private takePending(): Buffer {
+    const held = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return held;
+  }
+
+  private keepTail(piece: Buffer): void {
+    const text = piece.subarray(Math.max(0, piece.length - TAIL_CHARS)).toString("utf8");
+    this.tail = (this.tail + text).slice(-TAIL_CHARS);
+  }
+
+  private endOversized(): void {
+    const counts = tokensFromJsonTail(this.tail);
+    if (counts.promptTokens !== null || counts.completionTokens !== null) this.tokens = counts;
+    this.oversized = false;
+    this.tail = "";
+  }
+
+  /** Reads one whole event; returns the bytes to forward for it, or null to drop it. */
+  private inspect(event: Buffer): Buffer | null {
+    const data = dataOf(event.toString("utf8"));
+    if (data === null) return event;
+    if (data === "[DONE]") {
+      this.complete = true;
+      return event;
+    }
+    // Parsing every chunk is only worth it when the log rebuilds the answer; usage is found by name.
+    if (!this.chat && !data.includes(USAGE_KEY)) return event;
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(data) as Record<string, unknown>;
@@ -125,27 +175,30 @@ export class SseRelay {
     }
     this.observe(parsed);
     if (!this.options.stripUsage || !("usage" in parsed)) return event;
-    const choices = parsed.choices;
-    if (parsed.usage && Array.isArray(choices) && choices.length === 0) return null;
-    if (parsed.usage === null) {
-      delete parsed.usage;
-      return `data: ${JSON.stringify(parsed)}`;
-    }
-    return event;
+    if (parsed.usage && Array.isArray(parsed.choices) && parsed.choices.length === 0) return null;
+    if (parsed.usage !== null) return event;
+    delete parsed.usage;
+    return Buffer.from(`data: ${JSON.stringify(parsed)}\n\n`);
   }
 
   private observe(parsed: Record<string, unknown>): void {
     if (parsed.object === "chat.completion.chunk") {
       this.isChat = true;
-      this.chat.add(parsed);
+      this.chat?.add(parsed);
     }
-    if (parsed.usage) this.usage = parsed.usage;
+    if (parsed.usage) this.setUsage(parsed.usage);
     // Responses API: the final event carries the whole response, usage included.
     const response = parsed.response as { usage?: unknown } | undefined;
     if (parsed.type === "response.completed" && response) {
-      this.finalResponse = response;
-      if (response.usage) this.usage = response.usage;
+      this.complete = true;
+      if (this.chat) this.finalResponse = response;
+      if (response.usage) this.setUsage(response.usage);
     }
-    if (parsed.object === "text_completion") this.finalResponse = parsed;
+    if (parsed.object === "text_completion" && this.chat) this.finalResponse = parsed;
+  }
+
+  private setUsage(usage: unknown): void {
+    this.usage = usage;
+    this.tokens = tokensFromUsage(usage);
   }
 }

@@ -2,7 +2,7 @@ import { db } from "../db";
 import { singleton } from "../singleton";
 import { logError } from "../log";
 import { isEligible, type PoolKey } from "../keys/status";
-import { poolKeys } from "../keys/pool";
+import { currentKeys } from "../keys/pool";
 import { nextKeyId } from "./order";
 
 const CURSOR_SETTING = "rotation.cursor";
@@ -10,15 +10,15 @@ const PERSIST_DELAY_MS = 50;
 
 type RotatorState = {
   cursor: number | null;
-  loaded: Promise<void> | null;
   persisted: number | null;
   timer: NodeJS.Timeout | null;
   writing: Promise<void> | null;
 };
 
-const state = singleton<RotatorState>("rotator", () => ({ cursor: null, loaded: null, persisted: null, timer: null, writing: null }));
+const state = singleton<RotatorState>("rotator", () => ({ cursor: null, persisted: null, timer: null, writing: null }));
 
-async function loadCursor(): Promise<void> {
+/** Reads the persisted cursor; at boot, before the first request. */
+export async function loadCursor(): Promise<void> {
   const row = await db.setting.findUnique({ where: { key: CURSOR_SETTING } });
   const value = row ? Number(row.value) : NaN;
   state.cursor = Number.isInteger(value) ? value : null;
@@ -26,14 +26,12 @@ async function loadCursor(): Promise<void> {
 }
 
 /**
- * Hands out the next eligible key and moves the cursor. Synchronous after the first load, so
- * concurrent requests each get the next key in turn.
+ * Hands out the next eligible key and moves the cursor. Synchronous (pool and cursor are loaded
+ * at boot), so concurrent requests each get the next key in turn and none waits.
  */
-export async function pickKey(avoid?: ReadonlySet<number>): Promise<PoolKey | null> {
-  state.loaded ??= loadCursor();
-  const [keys] = await Promise.all([poolKeys(), state.loaded]);
+export function pickKey(avoid?: ReadonlySet<number>): PoolKey | null {
   const now = Date.now();
-  const eligible = keys.filter((key) => isEligible(key, now));
+  const eligible = currentKeys().filter((key) => isEligible(key, now));
   const id = nextKeyId(
     eligible.map((key) => key.id),
     state.cursor,

@@ -22,23 +22,16 @@ type TokenRow = { id: number; name: string; prefix: string; lastUsedAt: Date | n
 const toPublic = (row: TokenRow): PublicToken =>
   publicTokenSchema.parse({ ...row, lastUsedAt: row.lastUsedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString() });
 
-// /v1 authenticates every call: token hashes are held in memory, refreshed on every change.
-const cache = singleton<{ byHash: Map<string, number>; loaded: Promise<void> | null }>("tokens", () => ({ byHash: new Map(), loaded: null }));
+// /v1 authenticates every call: token hashes are held in memory, loaded at boot and refreshed on every change.
+const cache = singleton<{ byHash: Map<string, number> }>("tokens", () => ({ byHash: new Map() }));
 
-async function loadTokens(): Promise<void> {
+export async function reloadTokens(): Promise<void> {
   const rows = await db.accessToken.findMany({ select: { id: true, hash: true } });
   cache.byHash = new Map(rows.map((row) => [row.hash, row.id]));
 }
 
-export async function reloadTokens(): Promise<void> {
-  cache.loaded = loadTokens();
-  await cache.loaded;
-}
-
 /** The token's id when the plaintext is a live client token. */
-export async function tokenIdFor(plaintext: string): Promise<number | null> {
-  cache.loaded ??= loadTokens();
-  await cache.loaded;
+export function tokenIdFor(plaintext: string): number | null {
   return cache.byHash.get(sha256(plaintext)) ?? null;
 }
 

@@ -24,3 +24,46 @@ export function tokensFromBody(body: unknown): TokenCounts {
   const record = body as { usage?: unknown; response?: { usage?: unknown } };
   return tokensFromUsage(record.usage ?? record.response?.usage);
 }
+
+const USAGE_KEY = '"usage"';
+
+/** The JSON object that starts at the first non-space character after `from`, or null. */
+function objectAt(text: string, from: number): unknown {
+  let start = from;
+  while (start < text.length && " \t\r\n".includes(text[start] as string)) start += 1;
+  if (text[start] !== "{") return null;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i += 1) {
+    const char = text[i];
+    if (inString) {
+      if (char === "\\") i += 1;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === "{") depth += 1;
+    else if (char === "}" && --depth === 0) {
+      try {
+        return JSON.parse(text.slice(start, i + 1));
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Token counts from the last `"usage": {…}` in a JSON text, read without parsing the whole text:
+ * OpenAI puts usage near the end of every answer, so the tail of a large answer is enough.
+ * (Inside a JSON string a quote is always escaped, so `"usage"` only ever matches a key.)
+ */
+export function tokensFromJsonTail(text: string): TokenCounts {
+  for (let at = text.lastIndexOf(USAGE_KEY); at !== -1; at = text.lastIndexOf(USAGE_KEY, at - 1)) {
+    let colon = at + USAGE_KEY.length;
+    while (colon < text.length && " \t\r\n".includes(text[colon] as string)) colon += 1;
+    if (text[colon] !== ":") continue;
+    const counts = tokensFromUsage(objectAt(text, colon + 1));
+    if (counts.promptTokens !== null || counts.completionTokens !== null) return counts;
+  }
+  return { promptTokens: null, completionTokens: null };
+}

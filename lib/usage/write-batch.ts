@@ -1,18 +1,27 @@
-import { db } from "../db";
+import { logDb } from "../db";
+import { singleton } from "../singleton";
 import type { RequestRecord } from "./recorder";
 import { latestBy, usageDeltas } from "./batch-totals";
 import { storedTime } from "./stored-time";
-
-// Hand-written SQL on purpose: this runs on the event loop next to proxied requests, and one
-// multi-row statement costs a fraction of Prisma's per-model batch (measured by `npm run bench`).
 
 const LOG_COLUMNS = [
   "keyId", "tokenId", "source", "method", "endpoint", "model", "stream", "status", "attempts", "latencyMs", "ttfbMs",
   "promptTokens", "completionTokens", "error", "requestId", "upstreamRequestId", "requestBody", "responseBody", "createdAt",
 ] as const;
 
-/** A key or token deleted while its request was in flight: the row stays, the reference becomes NULL. */
-const LOG_VALUES = `((SELECT id FROM "Key" WHERE id = ?), (SELECT id FROM "AccessToken" WHERE id = ?), ${LOG_COLUMNS.slice(2).map(() => "?").join(", ")})`;
+// A key or token deleted while its request was in flight: the row stays, the reference becomes NULL.
+const INSERT_LOG = `INSERT INTO "RequestLog" (${LOG_COLUMNS.map((column) => `"${column}"`).join(", ")})
+  VALUES ((SELECT id FROM "Key" WHERE id = ?), (SELECT id FROM "AccessToken" WHERE id = ?), ${LOG_COLUMNS.slice(2).map(() => "?").join(", ")})`;
+
+const UPSERT_USAGE = `INSERT INTO "UsageStat" (keyId, model, requests, errors, promptTokens, completionTokens, lastUsedAt)
+  SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM "Key" WHERE id = ?)
+  ON CONFLICT (keyId, model) DO UPDATE SET
+    requests = requests + excluded.requests, errors = errors + excluded.errors,
+    promptTokens = promptTokens + excluded.promptTokens, completionTokens = completionTokens + excluded.completionTokens,
+    lastUsedAt = MAX(COALESCE(lastUsedAt, ''), excluded.lastUsedAt)`;
+
+const TOUCH_KEY = `UPDATE "Key" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`;
+const TOUCH_TOKEN = `UPDATE "AccessToken" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`;
 
 function logParams(entry: RequestRecord): unknown[] {
   return [
@@ -22,23 +31,24 @@ function logParams(entry: RequestRecord): unknown[] {
   ];
 }
 
-const UPSERT_USAGE = `INSERT INTO "UsageStat" (keyId, model, requests, errors, promptTokens, completionTokens, lastUsedAt)
-  SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM "Key" WHERE id = ?)
-  ON CONFLICT (keyId, model) DO UPDATE SET
-    requests = requests + excluded.requests, errors = errors + excluded.errors,
-    promptTokens = promptTokens + excluded.promptTokens, completionTokens = completionTokens + excluded.completionTokens,
-    lastUsedAt = MAX(COALESCE(lastUsedAt, ''), excluded.lastUsedAt)`;
+const writer = () =>
+  singleton("logWriter", () => {
+    const connection = logDb();
+    const insertLog = connection.prepare(INSERT_LOG);
+    const upsertUsage = connection.prepare(UPSERT_USAGE);
+    const touchKey = connection.prepare(TOUCH_KEY);
+    const touchToken = connection.prepare(TOUCH_TOKEN);
+    return connection.transaction((batch: readonly RequestRecord[]) => {
+      for (const entry of batch) insertLog.run(logParams(entry));
+      for (const delta of usageDeltas(batch)) {
+        upsertUsage.run(delta.keyId, delta.model, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, storedTime(delta.lastUsedAt), delta.keyId);
+      }
+      for (const [id, at] of latestBy(batch, (entry) => entry.keyId)) touchKey.run(storedTime(at), id);
+      for (const [id, at] of latestBy(batch, (entry) => entry.tokenId)) touchToken.run(storedTime(at), id);
+    });
+  });
 
 /** One transaction: the log rows, the usage counters, and when each key and token was last used. */
 export async function writeBatch(batch: readonly RequestRecord[]): Promise<void> {
-  const keyUse = latestBy(batch, (entry) => entry.keyId);
-  const tokenUse = latestBy(batch, (entry) => entry.tokenId);
-  await db.$transaction([
-    db.$executeRawUnsafe(`INSERT INTO "RequestLog" (${LOG_COLUMNS.map((column) => `"${column}"`).join(", ")}) VALUES ${batch.map(() => LOG_VALUES).join(", ")}`, ...batch.flatMap(logParams)),
-    ...usageDeltas(batch).map((delta) =>
-      db.$executeRawUnsafe(UPSERT_USAGE, delta.keyId, delta.model, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, storedTime(delta.lastUsedAt), delta.keyId),
-    ),
-    ...[...keyUse].map(([id, at]) => db.$executeRawUnsafe(`UPDATE "Key" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`, storedTime(at), id)),
-    ...[...tokenUse].map(([id, at]) => db.$executeRawUnsafe(`UPDATE "AccessToken" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`, storedTime(at), id)),
-  ]);
+  writer()(batch);
 }

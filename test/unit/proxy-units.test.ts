@@ -4,9 +4,9 @@ import { prepareBody } from "@/lib/proxy/request-body";
 import { SseRelay } from "@/lib/proxy/sse";
 import { isWellFormedKey, splitPasted } from "@/lib/keys/parse";
 
-const encode = (text: string) => new TextEncoder().encode(text);
+const encode = (text: string) => Buffer.from(text);
 const decode = (bytes: Uint8Array | null) => (bytes ? new TextDecoder().decode(bytes) : "");
-const none = new Headers();
+const none = null;
 
 describe("classify", () => {
   const now = 1_000_000;
@@ -15,7 +15,7 @@ describe("classify", () => {
     expect(classify(401, none, "", now, 60_000)).toEqual({ kind: "invalid" });
     expect(classify(403, none, "", now, 60_000)).toEqual({ kind: "invalid" });
     expect(classify(429, none, JSON.stringify({ error: { code: "insufficient_quota" } }), now, 60_000)).toEqual({ kind: "exhausted" });
-    expect(classify(429, new Headers({ "retry-after": "7" }), "{}", now, 60_000)).toEqual({ kind: "cooling", untilMs: now + 7000 });
+    expect(classify(429, "7", "{}", now, 60_000)).toEqual({ kind: "cooling", untilMs: now + 7000 });
     expect(classify(429, none, "not json", now, 60_000)).toEqual({ kind: "cooling", untilMs: now + 60_000 });
     expect(classify(500, none, "", now, 60_000)).toEqual({ kind: "transient" });
     expect(classify(404, none, "", now, 60_000)).toEqual({ kind: "deliver" });
@@ -53,7 +53,7 @@ const chunk = (delta: object, extra: object = {}) =>
 
 describe("SseRelay", () => {
   it("forwards bytes untouched and reassembles the final message when not stripping", () => {
-    const relay = new SseRelay({ stripUsage: false });
+    const relay = new SseRelay({ stripUsage: false, logChars: 10_000 });
     const first = encode(chunk({ role: "assistant", content: "Hel" }) + chunk({ content: "lo" }).slice(0, 10));
     expect(relay.push(first)).toBe(first);
     relay.push(encode(chunk({ content: "lo" }).slice(10)));
@@ -64,7 +64,7 @@ describe("SseRelay", () => {
   });
 
   it("drops the usage chunk and usage:null fields for a client that did not ask", () => {
-    const relay = new SseRelay({ stripUsage: true });
+    const relay = new SseRelay({ stripUsage: true, logChars: 10_000 });
     const out = [
       relay.push(encode(chunk({ content: "Hi" }, { usage: null }))),
       relay.push(encode(`data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } })}\n\n`)),
@@ -78,7 +78,7 @@ describe("SseRelay", () => {
   });
 
   it("rebuilds tool calls spread over chunks", () => {
-    const relay = new SseRelay({ stripUsage: false });
+    const relay = new SseRelay({ stripUsage: false, logChars: 10_000 });
     relay.push(encode(chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_", arguments: '{"a"' } }] })));
     relay.push(encode(chunk({ tool_calls: [{ index: 0, function: { name: "weather", arguments: ":1}" } }] })));
     const assembled = relay.summary().assembled as { choices: { message: { tool_calls: unknown[] } }[] };
@@ -86,7 +86,7 @@ describe("SseRelay", () => {
   });
 
   it("takes usage and the response from the Responses API's final event", () => {
-    const relay = new SseRelay({ stripUsage: false });
+    const relay = new SseRelay({ stripUsage: false, logChars: 10_000 });
     relay.push(encode(`event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", response: { id: "r1", usage: { input_tokens: 5, output_tokens: 9 } } })}\n\n`));
     expect(relay.summary()).toMatchObject({ promptTokens: 5, completionTokens: 9, assembled: { id: "r1" } });
   });

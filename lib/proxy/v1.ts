@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { bearerPrincipal } from "../auth/authenticate";
+import { env } from "../env";
+import { ApiError, badRequest, unauthorized } from "../http/errors";
+import { CORS_HEADERS, preflightHeaders } from "./cors";
+import { proxy } from "./pipeline";
+import { BodyAborted, readBody } from "./read-body";
+import { replyError } from "./reply";
+
+type Target = { path: string; search: string };
+
+/**
+ * The path below /v1 and the query, as the client sent them. Dot segments are refused: the
+ * pooled keys must not be walked out of the upstream's /v1.
+ */
+function targetOf(url: string): Target | ApiError {
+  const query = url.indexOf("?");
+  const pathname = query === -1 ? url : url.slice(0, query);
+  const path = pathname.slice("/v1/".length);
+  const segments = path.split("/").map((segment) => segment.replace(/%2e/gi, "."));
+  if (segments.some((segment) => segment === "." || segment === "..")) return badRequest(`Invalid path ${pathname}: it must not contain "." or ".." segments.`);
+  if (path === "") return new ApiError(404, "invalid_request_error", "unknown_url", `Unknown path ${pathname}: name an OpenAI endpoint such as /v1/chat/completions.`);
+  return { path, search: query === -1 ? "" : url.slice(query) };
+}
+
+/**
+ * /v1/*: the OpenAI-compatible surface, served on plain Node streams in front of Next. Bearer
+ * credentials only (a client token or the admin key); the dashboard's cookie means nothing here.
+ */
+export async function serveV1(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value as string);
+  if (req.method === "OPTIONS") {
+    res.writeHead(204, preflightHeaders(req));
+    res.end();
+    return;
+  }
+  const principal = bearerPrincipal(req.headers.authorization);
+  if (!principal) {
+    replyError(res, unauthorized("Missing or unknown API key: send Authorization: Bearer <KeyPool client token>."), { connection: "close" });
+    return;
+  }
+  const target = targetOf(req.url ?? "/v1");
+  if (target instanceof ApiError) {
+    replyError(res, target, { connection: "close" });
+    return;
+  }
+  let body: Buffer | null = null;
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    try {
+      body = await readBody(req, env().MAX_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof BodyAborted) return;
+      // What is left of the body is never read: the connection closes after the answer.
+      replyError(res, error as ApiError, { connection: "close" });
+      return;
+    }
+  }
+  await proxy(
+    {
+      method: req.method ?? "GET",
+      ...target,
+      headers: req.headers,
+      body,
+      tokenId: principal.kind === "client" ? principal.tokenId : null,
+      source: "v1",
+      requestId,
+    },
+    res,
+  );
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { env } from "../env";
+import { ApiError, tooLarge } from "../http/errors";
+import { logError } from "../log";
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "../proxy/headers";
+import { replyError } from "../proxy/reply";
+import { serveV1 } from "../proxy/v1";
+import { accessLog } from "./access-log";
+
+/** Next's request handler: pages, server actions and /api. */
+export type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export type KeyPoolServer = {
+  server: http.Server;
+  /** Stops taking requests: new connections are refused, requests on kept-alive ones get a 503. */
+  stopAccepting: () => void;
+  /** Resolves once no request is in flight or after `ms`, with how many still are. */
+  settled: (ms: number) => Promise<number>;
+};
+
+const isV1 = (url: string) => url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?");
+
+/** Ends a connection once what was written to it is sent. */
+function closeWhenSent(socket: Socket | null): void {
+  if (!socket || socket.destroyed) return;
+  socket.end();
+  socket.once("finish", () => socket.destroy());
+}
+
+/**
+ * The process's one HTTP server: /v1 on the lean edge, everything else handed to Next. Every
+ * request gets an id (echoed, logged, stored with its log row).
+ */
+export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
+  const inflight = new Set<ServerResponse>();
+  let draining = false;
+  let drained: (() => void) | null = null;
+
+  const server = http.createServer((req, res) => {
+    const requestId = randomUUID();
+    req.headers[REQUEST_ID_HEADER] = requestId;
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const url = req.url ?? "/";
+    if (!url.startsWith("/_next/")) accessLog(req, res, requestId);
+    // A request on a kept-alive connection after SIGTERM goes elsewhere: this process is leaving.
+    if (draining) {
+      replyError(res, new ApiError(503, "server_error", "shutting_down", "KeyPool is shutting down; retry the request."), { connection: "close", "retry-after": "1" });
+      return;
+    }
+    inflight.add(res);
+    res.once("close", () => {
+      inflight.delete(res);
+      if (draining && inflight.size === 0) drained?.();
+    });
+    if (isV1(url)) {
+      serveV1(req, res, requestId).catch((error: unknown) => {
+        logError("serving /v1 failed", error, { requestId });
+        res.destroy();
+      });
+      return;
+    }
+    if (Number(req.headers["content-length"] ?? 0) > env().MAX_BODY_BYTES) {
+      replyError(res, tooLarge(env().MAX_BODY_BYTES), { connection: "close" });
+      return;
+    }
+    // A route that answered without reading the whole body (a 413, a 401): drop the rest.
+    res.once("finish", () => {
+      if (!req.complete) closeWhenSent(req.socket);
+    });
+    handleNext(req, res).catch((error: unknown) => {
+      logError("Next.js request handler failed", error, { requestId });
+      if (!res.headersSent) replyError(res, new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details."));
+      else res.destroy();
+    });
+  });
+
+  const stopAccepting = () => {
+    if (draining) return;
+    draining = true;
+    server.close();
+    server.closeIdleConnections();
+    for (const res of inflight) {
+      // Whatever is answered from now on closes its connection behind it.
+      if (!res.headersSent) res.shouldKeepAlive = false;
+      else {
+        const socket = res.socket;
+        res.once("finish", () => closeWhenSent(socket));
+      }
+    }
+  };
+
+  const settled = async (ms: number): Promise<number> => {
+    if (inflight.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return inflight.size;
+  };
+
+  return { server, stopAccepting, settled };
+}

@@ -1,0 +1,41 @@
+import { flushState } from "../boot";
+import { env } from "../env";
+import { logInfo, logWarn } from "../log";
+import { abortInflight } from "../proxy/inflight";
+import { closeUpstream } from "../proxy/upstream";
+import { createKeyPoolServer, type NextHandler } from "./http-server";
+
+/** How long ended streams get to send their last bytes before every connection is cut. */
+const LAST_WORDS_MS = 1000;
+
+/** Listens on HOST:PORT and stops gracefully on SIGTERM/SIGINT: in-flight requests finish, every row is written. */
+export async function serve(handleNext: NextHandler): Promise<void> {
+  const { PORT, HOST, SHUTDOWN_GRACE_MS } = env();
+  const keypool = createKeyPoolServer(handleNext);
+  await new Promise<void>((resolve, reject) => {
+    keypool.server.once("error", reject);
+    keypool.server.listen(PORT, HOST, resolve);
+  });
+  logInfo(`KeyPool listening on http://${HOST}:${PORT}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logInfo("stopping: no new requests, finishing in-flight ones", { signal, graceMs: SHUTDOWN_GRACE_MS });
+    keypool.stopAccepting();
+    const unfinished = await keypool.settled(SHUTDOWN_GRACE_MS);
+    if (unfinished > 0) {
+      logWarn("grace period over: ending the remaining requests", { unfinished });
+      await abortInflight();
+      await keypool.settled(LAST_WORDS_MS);
+      keypool.server.closeAllConnections();
+    }
+    await flushState();
+    await closeUpstream();
+    logInfo("stopped: every log row and counter written");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { BodySample } from "@/lib/proxy/body-sample";
+import { MAX_EVENT_BYTES, SseRelay } from "@/lib/proxy/sse";
+import { tokensFromJsonTail } from "@/lib/usage/tokens";
+
+const chunk = (content: string, extra: object = {}) =>
+  `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "m", choices: [{ index: 0, delta: { content }, finish_reason: null }], ...extra })}\n\n`;
+const usageChunk = `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 4, completion_tokens: 6 } })}\n\n`;
+
+/** Feeds `text` to the relay in pieces of `size` bytes and returns everything it forwarded. */
+function feed(relay: SseRelay, text: string, size: number): string {
+  const bytes = Buffer.from(text);
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) {
+    const forwarded = relay.push(bytes.subarray(at, at + size));
+    if (forwarded) out.push(forwarded);
+  }
+  const rest = relay.flush();
+  if (rest) out.push(rest);
+  return Buffer.concat(out).toString("utf8");
+}
+
+const contentOf = (sse: string) =>
+  sse
+    .split("\n\n")
+    .filter((event) => event.startsWith("data: {"))
+    .map((event) => (JSON.parse(event.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? "")
+    .join("");
+
+describe("SseRelay read boundaries", () => {
+  const stream = [chunk("Hel", { usage: null }), chunk("lo", { usage: null }), usageChunk.replace("}}\n", "}}\n"), "data: [DONE]\n\n"].join("");
+
+  it.each([1, 2, 3, 7, 64])("strips usage and forwards every event whole when reads are %i bytes", (size) => {
+    const relay = new SseRelay({ stripUsage: true, logChars: 1000 });
+    const out = feed(relay, stream, size);
+    expect(contentOf(out)).toBe("Hello");
+    expect(out).not.toContain("usage");
+    expect(out.endsWith("data: [DONE]\n\n")).toBe(true);
+    expect(relay.summary()).toMatchObject({ promptTokens: 4, completionTokens: 6, complete: true });
+  });
+
+  it("finds events separated by CRLF blank lines, also when the CRLF is split across reads", () => {
+    const crlf = stream.replaceAll("\n\n", "\r\n\r\n");
+    for (const size of [1, 3, 5]) {
+      const relay = new SseRelay({ stripUsage: true, logChars: 1000 });
+      expect(contentOf(feed(relay, crlf, size).replaceAll("\r\n\r\n", "\n\n"))).toBe("Hello");
+      expect(relay.summary().promptTokens).toBe(4);
+    }
+  });
+
+  it("passes a 300 KB event whole, split into many reads", () => {
+    const big = "x".repeat(300 * 1024);
+    const relay = new SseRelay({ stripUsage: true, logChars: 1000 });
+    const out = feed(relay, chunk(big, { usage: null }) + usageChunk + "data: [DONE]\n\n", 1000);
+    expect(contentOf(out)).toBe(big);
+    expect(relay.summary().promptTokens).toBe(4);
+  });
+
+  it("forwards an event over the limit as it comes, without holding it, and still counts its usage", () => {
+    const huge = "y".repeat(MAX_EVENT_BYTES + 10);
+    const event = `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: huge } }], usage: { prompt_tokens: 1, completion_tokens: 2 } })}\n\n`;
+    const relay = new SseRelay({ stripUsage: true, logChars: 1000 });
+    const bytes = Buffer.from(event);
+    let forwarded = 0;
+    let heldBack = 0;
+    for (let at = 0; at < bytes.length; at += 64 * 1024) {
+      forwarded += relay.push(bytes.subarray(at, at + 64 * 1024))?.length ?? 0;
+      heldBack = Math.max(heldBack, at + 64 * 1024 - forwarded);
+    }
+    expect(forwarded).toBe(bytes.length);
+    expect(heldBack).toBeLessThanOrEqual(MAX_EVENT_BYTES + 64 * 1024);
+    expect(relay.summary()).toMatchObject({ promptTokens: 1, completionTokens: 2 });
+  });
+
+  it("keeps at most logChars of the rebuilt answer, and nothing to rebuild when logChars is 0", () => {
+    const relay = new SseRelay({ stripUsage: false, logChars: 100 });
+    for (let i = 0; i < 50; i += 1) relay.push(Buffer.from(chunk("0123456789")));
+    const assembled = relay.summary().assembled as { choices: { message: { content: string } }[] };
+    expect(assembled.choices[0]?.message.content).toHaveLength(100);
+
+    const silent = new SseRelay({ stripUsage: false, logChars: 0 });
+    silent.push(Buffer.from(chunk("Hi") + usageChunk + "data: [DONE]\n\n"));
+    expect(silent.summary()).toMatchObject({ assembled: null, promptTokens: 4, completionTokens: 6, complete: true });
+  });
+
+  it("says whether an error event may follow without corrupting a half-sent event", () => {
+    const passing = new SseRelay({ stripUsage: false, logChars: 0 });
+    passing.push(Buffer.from(chunk("a")));
+    expect(passing.canAppendEvent()).toBe(true);
+    passing.push(Buffer.from(chunk("b").slice(0, 10)));
+    expect(passing.canAppendEvent()).toBe(false);
+
+    const stripping = new SseRelay({ stripUsage: true, logChars: 0 });
+    stripping.push(Buffer.from(chunk("b").slice(0, 10)));
+    expect(stripping.canAppendEvent()).toBe(true);
+  });
+});
+
+describe("tokensFromJsonTail", () => {
+  it("reads usage from the end of a JSON answer, skipping non-object usage keys", () => {
+    const body = JSON.stringify({ id: "x", choices: [{ message: { content: 'say "usage": {"prompt_tokens": 99}' } }], usage: { prompt_tokens: 3, completion_tokens: 5, details: { cached: 1 } }, metadata: { usage: "none" } });
+    expect(tokensFromJsonTail(body)).toEqual({ promptTokens: 3, completionTokens: 5 });
+    expect(tokensFromJsonTail(body.slice(body.length - 120))).toEqual({ promptTokens: 3, completionTokens: 5 });
+    expect(tokensFromJsonTail('{"data":[1,2,3]}')).toEqual({ promptTokens: null, completionTokens: null });
+  });
+});
+
+describe("BodySample", () => {
+  it("keeps the start for the log and the end for usage, whatever the size", () => {
+    const sample = new BodySample(10);
+    for (let i = 0; i < 100; i += 1) sample.add(Buffer.from("a".repeat(1000)));
+    sample.add(Buffer.from('"usage":{"prompt_tokens":1,"completion_tokens":2}}'));
+    expect(sample.head()).toBe("aaaaaaaaaa… [truncated]");
+    expect(sample.tail().length).toBeLessThanOrEqual(16 * 1024);
+    expect(tokensFromJsonTail(sample.tail())).toEqual({ promptTokens: 1, completionTokens: 2 });
+    expect(new BodySample(0).head()).toBeNull();
+  });
+});
