@@ -13,7 +13,12 @@ export type Behavior =
   | "badrequest" // 400, the client's fault
   | "hang" // never answers (for timeouts)
   | "drop" // closes the socket before any byte
-  | "cut"; // starts a stream, then breaks it off
+  | "cut" // starts a stream, then breaks it off
+  | "fragmented" // streams FRAGMENTED_CONTENT in tiny writes (one event is ~300 KB; the usage event arrives in two halves)
+  | "idle" // answers a chat completion with a stream that sends IDLE_CHUNKS, then nothing, keeping the connection open
+  | "echo400" // 400 invalid_request_error whose message quotes the full key
+  | "echo401" // 401 invalid_api_key whose message quotes the full key
+  | "long"; // like "ok", but the reply's content is LONG_REPLY (streamed in 100-character chunks when asked)
 
 export type Call = { key: string; method: string; path: string; body: unknown; headers: http.IncomingHttpHeaders };
 
@@ -28,11 +33,33 @@ export type FakeOpenAI = {
   retryAfterSeconds: string;
   /** Resolved when a streaming response was closed by the client side. */
   streamAborts: number;
+  /** Responses not yet finished whose connection is still open (a proxy that let go of the upstream brings this to 0). */
+  openResponses: number;
+  /** Headers added to every response (default none). */
+  extraHeaders: Record<string, string>;
+  /** Milliseconds a stream waits before its response headers (default 0). */
+  streamHeaderDelayMs: number;
+  /** Milliseconds a stream keeps the response open after `data: [DONE]` (default 0: ends right away). */
+  doneLingerMs: number;
   close(): Promise<void>;
 };
 
 const MODELS = ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "whisper-1"];
 const REPLY_WORDS = ["Hello", " from", " the", " fake", " upstream", "!"];
+
+/** ~300 KB in one delta, with multi-byte characters so that byte-sized writes split them. */
+const FRAGMENTED_BIG_PIECE = " Größe 漢字 🙂 piece".repeat(12_000);
+const FRAGMENTED_WORDS = ["Split", " into", " tiny", " writes", ":", FRAGMENTED_BIG_PIECE, " — the", " end", "."];
+/** The whole content a "fragmented" stream sends. */
+export const FRAGMENTED_CONTENT = FRAGMENTED_WORDS.join("");
+/** The usage a "fragmented" stream reports (when asked through stream_options.include_usage). */
+export const FRAGMENTED_USAGE = { prompt_tokens: 13, completion_tokens: 4242, total_tokens: 4255 };
+/** The two content chunks an "idle" stream sends before it goes quiet. */
+export const IDLE_CHUNKS = ["Hello", " then silence"];
+/** The content of a "long" answer (about 6 KB). */
+export const LONG_REPLY = Array.from({ length: 600 }, (_, index) => ` word${String(index).padStart(4, "0")}`).join("");
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", "x-request-id": `req_${Math.random().toString(36).slice(2)}`, ...headers });
@@ -73,6 +100,12 @@ function failFor(behavior: Behavior, key: string, res: http.ServerResponse, fake
     case "badrequest":
       sendJson(res, 400, openaiError("Invalid value for 'temperature'.", "invalid_request_error", "invalid_value"), { "x-upstream-marker": "bad-request" });
       return true;
+    case "echo400":
+      sendJson(res, 400, openaiError(`Bad thing with key ${key}: the model does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found"));
+      return true;
+    case "echo401":
+      sendJson(res, 401, openaiError(`Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`, "invalid_request_error", "invalid_api_key"));
+      return true;
     case "hang":
       return true;
     case "drop":
@@ -83,8 +116,7 @@ function failFor(behavior: Behavior, key: string, res: http.ServerResponse, fake
   }
 }
 
-function chatCompletion(body: Record<string, unknown>, key: string) {
-  const content = `${REPLY_WORDS.join("")} (key …${key.slice(-4)})`;
+function chatCompletion(body: Record<string, unknown>, key: string, content = `${REPLY_WORDS.join("")} (key …${key.slice(-4)})`) {
   return {
     id: "chatcmpl-fake",
     object: "chat.completion",
@@ -98,8 +130,29 @@ function chatCompletion(body: Record<string, unknown>, key: string) {
   };
 }
 
-async function streamChat(res: http.ServerResponse, body: Record<string, unknown>, key: string, fake: FakeOpenAI, cut: boolean): Promise<void> {
+function countStreamAborts(res: http.ServerResponse, fake: FakeOpenAI): () => boolean {
+  let closed = false;
+  res.on("close", () => {
+    if (!res.writableFinished) {
+      closed = true;
+      fake.streamAborts += 1;
+    }
+  });
+  return () => closed;
+}
+
+const wantsUsage = (body: Record<string, unknown>) => (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+
+async function streamChat(
+  res: http.ServerResponse,
+  body: Record<string, unknown>,
+  key: string,
+  fake: FakeOpenAI,
+  cut: boolean,
+  replyWords: string[] = [...REPLY_WORDS, ` (key …${key.slice(-4)})`],
+): Promise<void> {
   const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  if (fake.streamHeaderDelayMs > 0) await sleep(fake.streamHeaderDelayMs);
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "x-request-id": "req_stream", "openai-processing-ms": "5", "x-ratelimit-remaining-requests": "99" });
   let closed = false;
   res.on("close", () => {
@@ -109,7 +162,7 @@ async function streamChat(res: http.ServerResponse, body: Record<string, unknown
     }
   });
   const base = { id: "chatcmpl-stream", object: "chat.completion.chunk", created: 1_700_000_000, model: body.model, system_fingerprint: "fp_fake", ...(includeUsage ? { usage: null } : {}) };
-  const words = [...REPLY_WORDS, ` (key …${key.slice(-4)})`];
+  const words = replyWords;
   const chunks = [
     { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }] },
     ...words.map((word) => ({ ...base, choices: [{ index: 0, delta: { content: word }, logprobs: null, finish_reason: null }] })),
@@ -126,7 +179,57 @@ async function streamChat(res: http.ServerResponse, body: Record<string, unknown
   }
   if (includeUsage) res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 11, completion_tokens: words.length, total_tokens: 11 + words.length } })}\n\n`);
   res.write("data: [DONE]\n\n");
+  if (fake.doneLingerMs > 0) await sleep(fake.doneLingerMs);
   res.end();
+}
+
+/** Byte-sized writes with a pause between, so that a reader gets the event in many separate reads. */
+async function writeInPieces(res: http.ServerResponse, event: Buffer, isClosed: () => boolean): Promise<void> {
+  const TINY = [5, 7, 10, 6, 9, 8];
+  const EDGE = 120; // bytes at each end of a big event that still go out in tiny pieces
+  const BIG = 16_381; // an odd size, so big pieces end inside multi-byte characters too
+  let offset = 0;
+  for (let index = 0; offset < event.length; index += 1) {
+    if (isClosed()) return;
+    const big = event.length > 2 * EDGE + BIG && offset >= EDGE && offset < event.length - EDGE;
+    const size = big ? Math.min(BIG, event.length - EDGE - offset) : (TINY[index % TINY.length] as number);
+    res.write(event.subarray(offset, offset + size));
+    offset += size;
+    await sleep(1);
+  }
+}
+
+async function streamFragmented(res: http.ServerResponse, body: Record<string, unknown>, fake: FakeOpenAI): Promise<void> {
+  const includeUsage = wantsUsage(body);
+  res.socket?.setNoDelay(true);
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "x-request-id": "req_fragmented" });
+  const isClosed = countStreamAborts(res, fake);
+  const base = { id: "chatcmpl-fragmented", object: "chat.completion.chunk", created: 1_700_000_000, model: body.model, system_fingerprint: "fp_fake", ...(includeUsage ? { usage: null } : {}) };
+  const events = [
+    { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }] },
+    ...FRAGMENTED_WORDS.map((word) => ({ ...base, choices: [{ index: 0, delta: { content: word }, logprobs: null, finish_reason: null }] })),
+    { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }] },
+  ];
+  for (const event of events) await writeInPieces(res, Buffer.from(`data: ${JSON.stringify(event)}\n\n`), isClosed);
+  if (isClosed()) return;
+  if (includeUsage) {
+    const usage = Buffer.from(`data: ${JSON.stringify({ ...base, choices: [], usage: FRAGMENTED_USAGE })}\n\n`);
+    const half = Math.floor(usage.length / 2);
+    res.write(usage.subarray(0, half));
+    await sleep(50);
+    if (isClosed()) return;
+    res.write(usage.subarray(half));
+  }
+  await writeInPieces(res, Buffer.from("data: [DONE]\n\n"), isClosed);
+  if (!isClosed()) res.end();
+}
+
+/** Two content chunks, then silence with the connection kept open until the other side closes it. */
+function streamIdle(res: http.ServerResponse, body: Record<string, unknown>, fake: FakeOpenAI): void {
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "x-request-id": "req_idle" });
+  countStreamAborts(res, fake);
+  const base = { id: "chatcmpl-idle", object: "chat.completion.chunk", created: 1_700_000_000, model: body.model, ...(wantsUsage(body) ? { usage: null } : {}) };
+  for (const content of IDLE_CHUNKS) res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`);
 }
 
 /** A fake OpenAI on loopback that speaks the real wire format: JSON errors, SSE chunks, [DONE]. */
@@ -139,9 +242,22 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     chunkDelayMs: 5,
     retryAfterSeconds: "30",
     streamAborts: 0,
+    openResponses: 0,
+    extraHeaders: {},
+    streamHeaderDelayMs: 0,
+    doneLingerMs: 0,
     close: async () => undefined,
   };
   const server = http.createServer(async (req, res) => {
+    fake.openResponses += 1;
+    let counted = true;
+    const settle = () => {
+      if (counted) fake.openResponses -= 1;
+      counted = false;
+    };
+    res.once("finish", settle);
+    res.once("close", settle);
+    for (const [name, value] of Object.entries(fake.extraHeaders)) res.setHeader(name, value);
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
     const path = (req.url ?? "").split("?")[0] ?? "";
     const raw = await readBody(req);
@@ -159,8 +275,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       return;
     }
     if (path === "/v1/chat/completions" && req.method === "POST") {
+      if (behavior === "idle") return streamIdle(res, body, fake);
+      if (behavior === "fragmented" && body.stream === true) return streamFragmented(res, body, fake);
+      if (behavior === "long" && body.stream === true) return streamChat(res, body, key, fake, false, LONG_REPLY.match(/[\s\S]{1,100}/g) ?? []);
       if (body.stream === true) return streamChat(res, body, key, fake, behavior === "cut");
-      sendJson(res, 200, chatCompletion(body, key), { "openai-processing-ms": "42", "x-ratelimit-remaining-requests": "4999", "x-ratelimit-limit-requests": "5000" });
+      const reply = behavior === "long" ? LONG_REPLY : behavior === "fragmented" ? FRAGMENTED_CONTENT : undefined;
+      sendJson(res, 200, chatCompletion(body, key, reply), { "openai-processing-ms": "42", "x-ratelimit-remaining-requests": "4999", "x-ratelimit-limit-requests": "5000" });
       return;
     }
     if (path === "/v1/embeddings" && req.method === "POST") {

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import type { Behavior, FakeOpenAI } from "./fake-openai";
 
 export const ADMIN_KEY = "test-admin-key-0123456789";
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -16,6 +17,10 @@ export type KeyPoolServer = {
   stop: () => Promise<number | null>;
   /** Kills without a graceful stop. */
   kill: () => Promise<void>;
+  /** Sends a signal (default SIGTERM) without waiting for the process to exit. */
+  signal: (name?: NodeJS.Signals) => void;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
 };
 
 export async function freePort(): Promise<number> {
@@ -89,6 +94,10 @@ export async function startKeyPool(options: StartOptions): Promise<KeyPoolServer
       child.kill("SIGKILL");
       await exited;
     },
+    signal: (name = "SIGTERM") => {
+      child.kill(name);
+    },
+    exited,
   };
 }
 
@@ -131,3 +140,17 @@ export async function waitForLog(server: KeyPoolServer, match: (row: Record<stri
 }
 
 export const fakeKey = (label: string) => `sk-test-${"0".repeat(20)}-${label.padStart(4, "0")}`;
+
+let poolLabels = 0;
+
+/** Replaces the whole key pool with fresh keys that the fake upstream answers as given; returns the keys and their ids in order. */
+export async function replacePool(server: KeyPoolServer, upstream: FakeOpenAI, ...behaviors: Behavior[]): Promise<{ keys: string[]; ids: number[] }> {
+  const existing = ((await (await adminFetch(server, "/api/keys")).json()) as { data: { id: number }[] }).data;
+  for (const key of existing) await adminFetch(server, `/api/keys/${key.id}`, { method: "DELETE" });
+  const keys = behaviors.map((behavior) => {
+    const key = fakeKey(`P${(poolLabels += 1)}`);
+    upstream.behaviors.set(key, behavior);
+    return key;
+  });
+  return { keys, ids: keys.length > 0 ? await addKeys(server, keys) : [] };
+}
