@@ -73,7 +73,7 @@ export function RequestLog({ from, models }: { from: string; models: Stats["perM
                   <td className="mono">{row.endpoint}{row.stream ? " ⇢" : ""}{row.source === "playground" ? ` · ${t("playground")}` : ""}</td>
                   <td>{row.model ?? "–"}</td>
                   <td className="mono">{row.maskedKey ?? "–"}</td>
-                  <td><span className={`badge ${row.status < 400 ? "active" : "invalid"}`}>{row.status}</span></td>
+                  <td><span className={`badge ${row.status < 400 && !row.error ? "active" : "invalid"}`} title={row.error ?? undefined}>{row.status}</span></td>
                   <td className="hide-narrow">{row.latencyMs} ms</td>
                   <td className="hide-narrow">{row.promptTokens === null ? "–" : `${format.number(row.promptTokens)} / ${format.number(row.completionTokens)}`}</td>
                 </tr>

@@ -36,12 +36,12 @@ export async function serveV1(req: IncomingMessage, res: ServerResponse, request
   }
   const principal = bearerPrincipal(req.headers.authorization);
   if (!principal) {
-    replyError(res, unauthorized("Missing or unknown API key: send Authorization: Bearer <KeyPool client token>."), { connection: "close" });
+    replyError(res, unauthorized("Missing or unknown API key: send Authorization: Bearer <KeyPool client token>."));
     return;
   }
   const target = targetOf(req.url ?? "/v1");
   if (target instanceof ApiError) {
-    replyError(res, target, { connection: "close" });
+    replyError(res, target);
     return;
   }
   let body: Buffer | null = null;
@@ -50,8 +50,8 @@ export async function serveV1(req: IncomingMessage, res: ServerResponse, request
       body = await readBody(req, env().MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof BodyAborted) return;
-      // What is left of the body is never read: the connection closes after the answer.
-      replyError(res, error as ApiError, { connection: "close" });
+      // What is left of the body is dropped by the server edge once the answer is out.
+      replyError(res, error as ApiError);
       return;
     }
   }

@@ -22,6 +22,27 @@ export type KeyPoolServer = {
 
 const isV1 = (url: string) => url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?");
 
+/** What the client may still send after an early answer, read and dropped before the connection is cut. */
+const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
+const DRAIN_TIMEOUT_MS = 5000;
+
+/**
+ * After an answer given before the body was read (a 413, a 401): reads and drops what the client
+ * still sends, so it gets to read the answer instead of a reset; past a bound the connection is cut.
+ */
+function dropUnreadBody(req: IncomingMessage): void {
+  if (req.complete || req.destroyed) return;
+  let dropped = 0;
+  const cut = setTimeout(() => req.socket.destroy(), DRAIN_TIMEOUT_MS);
+  req.removeAllListeners("data");
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_LIMIT_BYTES) req.socket.destroy();
+  });
+  req.once("close", () => clearTimeout(cut));
+  req.resume();
+}
+
 /** Ends a connection once what was written to it is sent. */
 function closeWhenSent(socket: Socket | null): void {
   if (!socket || socket.destroyed) return;
@@ -51,6 +72,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
       return;
     }
     inflight.add(res);
+    res.once("finish", () => dropUnreadBody(req));
     res.once("close", () => {
       inflight.delete(res);
       if (draining && inflight.size === 0) drained?.();
@@ -63,13 +85,9 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
       return;
     }
     if (Number(req.headers["content-length"] ?? 0) > env().MAX_BODY_BYTES) {
-      replyError(res, tooLarge(env().MAX_BODY_BYTES), { connection: "close" });
+      replyError(res, tooLarge(env().MAX_BODY_BYTES));
       return;
     }
-    // A route that answered without reading the whole body (a 413, a 401): drop the rest.
-    res.once("finish", () => {
-      if (!req.complete) closeWhenSent(req.socket);
-    });
     handleNext(req, res).catch((error: unknown) => {
       logError("Next.js request handler failed", error, { requestId });
       if (!res.headersSent) replyError(res, new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details."));

@@ -41,14 +41,23 @@ export type LogSummary = {
 };
 export type LogDetail = LogSummary & { requestBody: string | null; responseBody: string | null };
 
+// A stream that broke off after its 200 is an error: its row carries the error.
+const SUCCESS: Prisma.RequestLogWhereInput = { status: { lt: 400 }, error: null };
+const FAILURE: Prisma.RequestLogWhereInput = { OR: [{ status: { gte: 400 } }, { error: { not: null } }] };
+
+function statusFilter(status: UsageQuery["status"]): Prisma.RequestLogWhereInput {
+  if (status === undefined) return {};
+  if (status === "success") return SUCCESS;
+  if (status === "error") return FAILURE;
+  return { status };
+}
+
 function where(query: Omit<UsageQuery, "page" | "pageSize">): Prisma.RequestLogWhereInput {
-  const status =
-    query.status === "success" ? { lt: 400 } : query.status === "error" ? { gte: 400 } : query.status;
   return {
     ...(query.keyId !== undefined ? { keyId: query.keyId } : {}),
     ...(query.model ? { model: query.model } : {}),
     ...(query.requestId ? { requestId: query.requestId } : {}),
-    ...(status !== undefined ? { status } : {}),
+    ...statusFilter(query.status),
     ...(query.source ? { source: query.source } : {}),
     ...(query.from || query.to
       ? { createdAt: { ...(query.from ? { gte: new Date(query.from) } : {}), ...(query.to ? { lt: new Date(query.to) } : {}) } }

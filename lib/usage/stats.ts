@@ -31,7 +31,8 @@ function totalsOf(row: { requests: number; errors: number; promptTokens: number;
 // SQLite hands back integers as bigint through the adapter for SUM/COUNT; charts want plain numbers.
 const num = (value: unknown) => Number(value ?? 0);
 
-const AGGREGATES = `COUNT(*) AS requests, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+// A stream that broke off after its 200 is an error too: its row carries the error.
+const AGGREGATES = `COUNT(*) AS requests, SUM(CASE WHEN status >= 400 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errors,
   COALESCE(SUM(promptTokens), 0) AS promptTokens, COALESCE(SUM(completionTokens), 0) AS completionTokens,
   COALESCE(SUM(latencyMs), 0) AS latency`;
 
