@@ -16,8 +16,8 @@ const log = (level, msg, fields = {}) =>
 function jsonLinesOnly(stream, level) {
   const write = stream.write.bind(stream);
   stream.write = (chunk, ...rest) => {
-    // KeyPool's own lines (one per request) are JSON already.
-    if (typeof chunk === "string" && chunk.startsWith("{") && chunk.indexOf("\n") === chunk.length - 1) return write(chunk, ...rest);
+    // KeyPool's own lines (the access log comes in batches of them) are JSON already.
+    if (typeof chunk === "string" && chunk.startsWith("{") && chunk.endsWith("\n") && !/\n[^{]/.test(chunk.slice(0, -1))) return write(chunk, ...rest);
     const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
     const lines = text.split("\n").filter((line) => line.trim() !== "");
     const wrapped = lines.map((line) =>

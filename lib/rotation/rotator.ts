@@ -1,4 +1,5 @@
-import { db } from "../db";
+import { db, logDb } from "../db";
+import { storedTime } from "../usage/stored-time";
 import { singleton } from "../singleton";
 import { logError } from "../log";
 import { isEligible, type PoolKey } from "../keys/status";
@@ -8,14 +9,18 @@ import { nextKeyId } from "./order";
 const CURSOR_SETTING = "rotation.cursor";
 const PERSIST_DELAY_MS = 50;
 
+// The cursor moves with every request: it is written on the log writer's plain connection, a
+// prepared statement instead of a Prisma round trip.
+const UPSERT_CURSOR = `INSERT INTO "Setting" (key, value, updatedAt) VALUES (?, ?, ?)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt`;
+
 type RotatorState = {
   cursor: number | null;
   persisted: number | null;
   timer: NodeJS.Timeout | null;
-  writing: Promise<void> | null;
 };
 
-const state = singleton<RotatorState>("rotator", () => ({ cursor: null, persisted: null, timer: null, writing: null }));
+const state = singleton<RotatorState>("rotator", () => ({ cursor: null, persisted: null, timer: null }));
 
 /** Reads the persisted cursor; at boot, before the first request. */
 export async function loadCursor(): Promise<void> {
@@ -54,23 +59,18 @@ function schedulePersist(): void {
   state.timer.unref();
 }
 
-/** Writes the cursor if it moved since the last write; awaited at shutdown. */
+/** Writes the cursor if it moved since the last write; also at shutdown. */
 export async function flushCursor(): Promise<void> {
   if (state.timer) {
     clearTimeout(state.timer);
     state.timer = null;
   }
-  await state.writing;
   const cursor = state.cursor;
   if (cursor === null || cursor === state.persisted) return;
-  state.writing = db.setting
-    .upsert({ where: { key: CURSOR_SETTING }, create: { key: CURSOR_SETTING, value: String(cursor) }, update: { value: String(cursor) } })
-    .then(() => {
-      state.persisted = cursor;
-    })
-    .catch((error: unknown) => logError("could not store rotation cursor", error))
-    .finally(() => {
-      state.writing = null;
-    });
-  await state.writing;
+  try {
+    logDb().prepare(UPSERT_CURSOR).run(CURSOR_SETTING, String(cursor), storedTime(new Date()));
+    state.persisted = cursor;
+  } catch (error) {
+    logError("could not store rotation cursor", error);
+  }
 }

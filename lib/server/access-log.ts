@@ -1,5 +1,31 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { logInfo } from "../log";
+import { singleton } from "../singleton";
+
+const FLUSH_MS = 50;
+const FLUSH_BYTES = 64 * 1024;
+
+// One write per request would be a system call per request; lines are gathered for a moment instead
+// (and written at exit), so the access log costs almost nothing on the request path.
+const buffer = singleton("accessLog", () => {
+  const state = { text: "", timer: null as NodeJS.Timeout | null };
+  process.once("exit", () => flush(state));
+  return state;
+});
+
+function flush(state: { text: string; timer: NodeJS.Timeout | null }): void {
+  if (state.timer) clearTimeout(state.timer);
+  state.timer = null;
+  if (state.text === "") return;
+  const text = state.text;
+  state.text = "";
+  process.stdout.write(text);
+}
+
+function append(line: string): void {
+  buffer.text += line;
+  if (buffer.text.length >= FLUSH_BYTES) flush(buffer);
+  else buffer.timer ??= setTimeout(() => flush(buffer), FLUSH_MS).unref();
+}
 
 /** One line per request once it is over: id, method, path (no query), status, latency. Never headers or bodies. */
 export function accessLog(req: IncomingMessage, res: ServerResponse, requestId: string): void {
@@ -7,13 +33,17 @@ export function accessLog(req: IncomingMessage, res: ServerResponse, requestId: 
   res.once("close", () => {
     const url = req.url ?? "";
     const query = url.indexOf("?");
-    logInfo("request", {
+    const line = {
+      time: new Date().toISOString(),
+      level: "info",
+      msg: "request",
       requestId,
       method: req.method,
       path: query === -1 ? url : url.slice(0, query),
       status: res.statusCode,
       latencyMs: Math.round(performance.now() - started),
       ...(res.writableFinished ? {} : { aborted: true }),
-    });
+    };
+    append(`${JSON.stringify(line)}\n`);
   });
 }
