@@ -37,6 +37,7 @@ export class Exchange {
   readonly attempts: Attempt[] = [];
   upstreamRequestId: string | null = null;
   private readonly controller = new AbortController();
+  private stopReason: StopReason | null = null;
   private finished = false;
 
   constructor(
@@ -51,12 +52,15 @@ export class Exchange {
     return this.controller.signal;
   }
 
+  /** Why KeyPool stopped the exchange, if it did (a plain field: read several times per request). */
   get stopped(): StopReason | null {
-    return this.controller.signal.aborted ? (this.controller.signal.reason as StopReason) : null;
+    return this.stopReason;
   }
 
   stop(reason: StopReason): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    this.controller.abort(reason);
   }
 
   attempt(keyId: number): Attempt {
