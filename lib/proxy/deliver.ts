@@ -94,7 +94,7 @@ async function relaySse(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer
     ttfbMs,
     promptTokens: summary.promptTokens,
     completionTokens: summary.completionTokens,
-    responseBody: summary.assembled === null ? null : loggable(JSON.stringify(summary.assembled)),
+    responseEvents: summary.events,
   };
   // A client that got the terminal event has the whole answer, whatever came after.
   if (error === null || summary.complete) {

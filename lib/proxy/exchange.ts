@@ -21,7 +21,7 @@ export type ProxyRequest = {
 };
 
 /** What one exchange ended with; everything not given is null. */
-export type Outcome = Partial<Pick<RequestRecord, "keyId" | "ttfbMs" | "promptTokens" | "completionTokens" | "error" | "responseBody">> & {
+export type Outcome = Partial<Pick<RequestRecord, "keyId" | "ttfbMs" | "promptTokens" | "completionTokens" | "error" | "responseBody" | "responseEvents">> & {
   status: number;
 };
 
@@ -86,6 +86,7 @@ export class Exchange {
       completionTokens: null,
       error: null,
       responseBody: null,
+      responseEvents: null,
       ...outcome,
       tokenId: request.tokenId,
       source: request.source,

@@ -1,23 +1,26 @@
-import { tokensFromJsonTail, tokensFromUsage, type TokenCounts } from "../usage/tokens";
-import { ChatAssembler } from "./chat-assembler";
+import { tokensFromJsonTail, type TokenCounts } from "../usage/tokens";
 
 export type RelayOptions = {
   /** The client did not ask for the usage chunk that KeyPool requested for its own counting. */
   stripUsage: boolean;
-  /** Characters of the answer rebuilt for the request log; 0 rebuilds nothing. */
+  /** Characters of event data kept for the request log (rebuilt into the answer by the log writer); 0 keeps none. */
   logChars: number;
 };
 
 export type RelaySummary = TokenCounts & {
-  /** The final message rebuilt from the chunks (chat, completions, Responses API), for the log. */
-  assembled: unknown;
+  /** The events' data as they came, for the log writer to rebuild the answer from; null when none was kept. */
+  events: string[] | null;
   /** The stream's terminal event (`[DONE]`, `response.completed`) passed through. */
   complete: boolean;
 };
 
 const LF = 0x0a;
 const CR = 0x0d;
+// Inside a JSON string every quote is escaped, so these only ever match keys and values.
 const USAGE_KEY = '"usage"';
+const NULL_USAGE = '"usage":null';
+const NO_CHOICES = '"choices":[]';
+const RESPONSE_COMPLETED = '"type":"response.completed"';
 /** An event larger than this passes through uninspected, so no event can grow the process. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 /** Of an uninspected event, its end is kept: usage sits there. */
@@ -35,11 +38,12 @@ function dataOf(event: string): string | null {
 }
 
 /**
- * Watches an SSE stream as it passes: counts tokens, rebuilds the final message, notices the
- * terminal event and (only when the client did not ask for usage) drops the usage-only chunk and
- * the "usage": null fields. Works on bytes, whatever the read boundaries: an event split over any
- * number of reads is found once its blank line arrives. Without stripping, every read is forwarded
- * as received, at once.
+ * Watches an SSE stream as it passes: counts tokens, keeps the events' data for the log (bounded),
+ * notices the terminal event and (only when the client did not ask for usage) drops the
+ * usage-only chunk and the "usage": null fields. Works on bytes, whatever the read boundaries: an
+ * event split over any number of reads is found once its blank line arrives. Without stripping,
+ * every read is forwarded as received, at once. Nothing here parses JSON on the request's path
+ * beyond text checks; the log writer rebuilds the answer.
  */
 export class SseRelay {
   /** Bytes of the current, unfinished event. */
@@ -51,16 +55,12 @@ export class SseRelay {
   /** Inside an event over MAX_EVENT_BYTES: forwarded as it comes, only its tail kept. */
   private oversized = false;
   private tail = "";
-  private readonly chat: ChatAssembler | null;
-  private isChat = false;
+  private readonly events: string[] = [];
+  private eventChars = 0;
   private tokens: TokenCounts = { promptTokens: null, completionTokens: null };
-  private usage: unknown = null;
-  private finalResponse: unknown = null;
   private complete = false;
 
-  constructor(private readonly options: RelayOptions) {
-    this.chat = options.logChars > 0 ? new ChatAssembler(options.logChars) : null;
-  }
+  constructor(private readonly options: RelayOptions) {}
 
   /** Returns what to forward now: the read itself, or (stripping) the finished events kept. */
   push(chunk: Buffer): Buffer | null {
@@ -105,8 +105,7 @@ export class SseRelay {
   }
 
   summary(): RelaySummary {
-    const assembled = this.finalResponse ?? (this.isChat && this.chat ? this.chat.result(this.usage) : null);
-    return { ...this.tokens, assembled, complete: this.complete };
+    return { ...this.tokens, events: this.options.logChars > 0 ? this.events : null, complete: this.complete };
   }
 
   private hold(piece: Buffer, out: Buffer[]): void {
@@ -151,54 +150,45 @@ export class SseRelay {
   }
 
   private endOversized(): void {
-    const counts = tokensFromJsonTail(this.tail);
-    if (counts.promptTokens !== null || counts.completionTokens !== null) this.tokens = counts;
+    this.countUsage(this.tail);
     this.oversized = false;
     this.tail = "";
   }
 
+  private countUsage(text: string): void {
+    const counts = tokensFromJsonTail(text);
+    if (counts.promptTokens !== null || counts.completionTokens !== null) this.tokens = counts;
+  }
+
   /** Reads one whole event; returns the bytes to forward for it, or null to drop it. */
   private inspect(event: Buffer): Buffer | null {
-    const data = dataOf(event.toString("utf8"));
+    const text = event.toString("utf8");
+    const data = dataOf(text);
     if (data === null) return event;
+    this.keep(data);
     if (data === "[DONE]") {
       this.complete = true;
       return event;
     }
-    // Parsing every chunk is only worth it when the log rebuilds the answer; usage is found by name.
-    if (!this.chat && !data.includes(USAGE_KEY)) return event;
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(data) as Record<string, unknown>;
-    } catch {
-      return event;
-    }
-    this.observe(parsed);
-    if (!this.options.stripUsage || !("usage" in parsed)) return event;
-    if (parsed.usage && Array.isArray(parsed.choices) && parsed.choices.length === 0) return null;
-    if (parsed.usage !== null) return event;
-    delete parsed.usage;
-    return Buffer.from(`data: ${JSON.stringify(parsed)}\n\n`);
+    if (data.includes(RESPONSE_COMPLETED)) this.complete = true;
+    if (!data.includes(USAGE_KEY)) return event;
+    if (data.includes(NULL_USAGE)) return this.options.stripUsage ? withoutNullUsage(text) : event;
+    this.countUsage(data);
+    return this.options.stripUsage && data.includes(NO_CHOICES) ? null : event;
   }
 
-  private observe(parsed: Record<string, unknown>): void {
-    if (parsed.object === "chat.completion.chunk") {
-      this.isChat = true;
-      this.chat?.add(parsed);
-    }
-    if (parsed.usage) this.setUsage(parsed.usage);
-    // Responses API: the final event carries the whole response, usage included.
-    const response = parsed.response as { usage?: unknown } | undefined;
-    if (parsed.type === "response.completed" && response) {
-      this.complete = true;
-      if (this.chat) this.finalResponse = response;
-      if (response.usage) this.setUsage(response.usage);
-    }
-    if (parsed.object === "text_completion" && this.chat) this.finalResponse = parsed;
+  private keep(data: string): void {
+    if (this.eventChars + data.length > this.options.logChars) return;
+    this.events.push(data);
+    this.eventChars += data.length;
   }
+}
 
-  private setUsage(usage: unknown): void {
-    this.usage = usage;
-    this.tokens = tokensFromUsage(usage);
-  }
+/** The event without its "usage": null field, which the client did not ask for. */
+function withoutNullUsage(event: string): Buffer {
+  const at = event.indexOf(`,${NULL_USAGE}`);
+  if (at !== -1) return Buffer.from(event.slice(0, at) + event.slice(at + NULL_USAGE.length + 1));
+  const first = event.indexOf(`${NULL_USAGE},`);
+  if (first !== -1) return Buffer.from(event.slice(0, first) + event.slice(first + NULL_USAGE.length + 1));
+  return Buffer.from(event);
 }

@@ -1,5 +1,5 @@
-import { db, logDb } from "../db";
-import { storedTime } from "../usage/stored-time";
+import { db } from "../db";
+import { writeSetting } from "../usage/log-writer";
 import { singleton } from "../singleton";
 import { logError } from "../log";
 import { isEligible, type PoolKey } from "../keys/status";
@@ -8,11 +8,6 @@ import { nextKeyId } from "./order";
 
 const CURSOR_SETTING = "rotation.cursor";
 const PERSIST_DELAY_MS = 50;
-
-// The cursor moves with every request: it is written on the log writer's plain connection, a
-// prepared statement instead of a Prisma round trip.
-const UPSERT_CURSOR = `INSERT INTO "Setting" (key, value, updatedAt) VALUES (?, ?, ?)
-  ON CONFLICT (key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt`;
 
 type RotatorState = {
   cursor: number | null;
@@ -67,8 +62,9 @@ export async function flushCursor(): Promise<void> {
   }
   const cursor = state.cursor;
   if (cursor === null || cursor === state.persisted) return;
+  // The cursor moves with every request: the log writer's thread stores it, off the request path.
   try {
-    logDb().prepare(UPSERT_CURSOR).run(CURSOR_SETTING, String(cursor), storedTime(new Date()));
+    await writeSetting(CURSOR_SETTING, String(cursor));
     state.persisted = cursor;
   } catch (error) {
     logError("could not store rotation cursor", error);

@@ -1,6 +1,6 @@
 import { singleton } from "../singleton";
 import { logError } from "../log";
-import { writeBatch } from "./write-batch";
+import { writeBatch } from "./log-writer";
 
 export type AttemptRecord = { keyId: number; failed: boolean };
 
@@ -23,6 +23,8 @@ export type RequestRecord = {
   upstreamRequestId: string | null;
   requestBody: string | null;
   responseBody: string | null;
+  /** A stream's event data, rebuilt into responseBody by the log writer (off the request's thread). */
+  responseEvents: string[] | null;
   createdAt: Date;
 };
 

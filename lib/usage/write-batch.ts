@@ -1,7 +1,8 @@
-import { logDb } from "../db";
-import { singleton } from "../singleton";
-import type { RequestRecord } from "./recorder";
+import type Database from "better-sqlite3";
+import { truncate } from "../proxy/scrub";
+import { assembleStream } from "./assemble";
 import { latestBy, usageDeltas } from "./batch-totals";
+import type { RequestRecord } from "./recorder";
 import { storedTime } from "./stored-time";
 
 const LOG_COLUMNS = [
@@ -23,32 +24,48 @@ const UPSERT_USAGE = `INSERT INTO "UsageStat" (keyId, model, requests, errors, p
 const TOUCH_KEY = `UPDATE "Key" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`;
 const TOUCH_TOKEN = `UPDATE "AccessToken" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`;
 
-function logParams(entry: RequestRecord): unknown[] {
+const UPSERT_SETTING = `INSERT INTO "Setting" (key, value, updatedAt) VALUES (?, ?, ?)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt`;
+
+export type WriterOptions = { logBodyMaxBytes: number };
+
+function responseBody(entry: RequestRecord, options: WriterOptions): string | null {
+  if (!entry.responseEvents) return entry.responseBody;
+  const assembled = assembleStream(entry.responseEvents);
+  return assembled === null ? null : truncate(JSON.stringify(assembled), options.logBodyMaxBytes);
+}
+
+function logParams(entry: RequestRecord, options: WriterOptions): unknown[] {
   return [
     entry.keyId, entry.tokenId, entry.source, entry.method, entry.endpoint, entry.model, entry.stream ? 1 : 0, entry.status,
     entry.attempts.length, entry.latencyMs, entry.ttfbMs, entry.promptTokens, entry.completionTokens, entry.error,
-    entry.requestId, entry.upstreamRequestId, entry.requestBody, entry.responseBody, storedTime(entry.createdAt),
+    entry.requestId, entry.upstreamRequestId, entry.requestBody, responseBody(entry, options), storedTime(entry.createdAt),
   ];
 }
 
-const writer = () =>
-  singleton("logWriter", () => {
-    const connection = logDb();
-    const insertLog = connection.prepare(INSERT_LOG);
-    const upsertUsage = connection.prepare(UPSERT_USAGE);
-    const touchKey = connection.prepare(TOUCH_KEY);
-    const touchToken = connection.prepare(TOUCH_TOKEN);
-    return connection.transaction((batch: readonly RequestRecord[]) => {
-      for (const entry of batch) insertLog.run(logParams(entry));
-      for (const delta of usageDeltas(batch)) {
-        upsertUsage.run(delta.keyId, delta.model, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, storedTime(delta.lastUsedAt), delta.keyId);
-      }
-      for (const [id, at] of latestBy(batch, (entry) => entry.keyId)) touchKey.run(storedTime(at), id);
-      for (const [id, at] of latestBy(batch, (entry) => entry.tokenId)) touchToken.run(storedTime(at), id);
-    });
-  });
+export type BatchWriter = {
+  /** One transaction: the log rows, the usage counters, and when each key and token was last used. */
+  writeRecords: (batch: readonly RequestRecord[]) => void;
+  writeSetting: (key: string, value: string) => void;
+};
 
-/** One transaction: the log rows, the usage counters, and when each key and token was last used. */
-export async function writeBatch(batch: readonly RequestRecord[]): Promise<void> {
-  writer()(batch);
+/** Prepared statements on the log writer's own connection (see log-writer.worker.ts). */
+export function createBatchWriter(connection: Database.Database, options: WriterOptions): BatchWriter {
+  const insertLog = connection.prepare(INSERT_LOG);
+  const upsertUsage = connection.prepare(UPSERT_USAGE);
+  const touchKey = connection.prepare(TOUCH_KEY);
+  const touchToken = connection.prepare(TOUCH_TOKEN);
+  const upsertSetting = connection.prepare(UPSERT_SETTING);
+  const writeRecords = connection.transaction((batch: readonly RequestRecord[]) => {
+    for (const entry of batch) insertLog.run(logParams(entry, options));
+    for (const delta of usageDeltas(batch)) {
+      upsertUsage.run(delta.keyId, delta.model, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, storedTime(delta.lastUsedAt), delta.keyId);
+    }
+    for (const [id, at] of latestBy(batch, (entry) => entry.keyId)) touchKey.run(storedTime(at), id);
+    for (const [id, at] of latestBy(batch, (entry) => entry.tokenId)) touchToken.run(storedTime(at), id);
+  });
+  return {
+    writeRecords,
+    writeSetting: (key, value) => upsertSetting.run(key, value, storedTime(new Date())),
+  };
 }

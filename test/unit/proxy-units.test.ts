@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { classify, retryAfterMs } from "@/lib/proxy/classify";
 import { prepareBody } from "@/lib/proxy/request-body";
 import { SseRelay } from "@/lib/proxy/sse";
+import { assembleStream } from "@/lib/usage/assemble";
 import { isWellFormedKey, splitPasted } from "@/lib/keys/parse";
 
 const encode = (text: string) => Buffer.from(text);
@@ -60,7 +61,7 @@ describe("SseRelay", () => {
     relay.push(encode(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } })}\n\ndata: [DONE]\n\n`));
     const summary = relay.summary();
     expect(summary).toMatchObject({ promptTokens: 3, completionTokens: 2 });
-    expect(summary.assembled).toMatchObject({ object: "chat.completion", choices: [{ message: { role: "assistant", content: "Hello" } }] });
+    expect(assembleStream(summary.events ?? [])).toMatchObject({ object: "chat.completion", choices: [{ message: { role: "assistant", content: "Hello" } }], usage: { prompt_tokens: 3 } });
   });
 
   it("drops the usage chunk and usage:null fields for a client that did not ask", () => {
@@ -81,14 +82,15 @@ describe("SseRelay", () => {
     const relay = new SseRelay({ stripUsage: false, logChars: 10_000 });
     relay.push(encode(chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_", arguments: '{"a"' } }] })));
     relay.push(encode(chunk({ tool_calls: [{ index: 0, function: { name: "weather", arguments: ":1}" } }] })));
-    const assembled = relay.summary().assembled as { choices: { message: { tool_calls: unknown[] } }[] };
+    const assembled = assembleStream(relay.summary().events ?? []) as { choices: { message: { tool_calls: unknown[] } }[] };
     expect(assembled.choices[0]?.message.tool_calls).toEqual([{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"a":1}' } }]);
   });
 
   it("takes usage and the response from the Responses API's final event", () => {
     const relay = new SseRelay({ stripUsage: false, logChars: 10_000 });
     relay.push(encode(`event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", response: { id: "r1", usage: { input_tokens: 5, output_tokens: 9 } } })}\n\n`));
-    expect(relay.summary()).toMatchObject({ promptTokens: 5, completionTokens: 9, assembled: { id: "r1" } });
+    expect(relay.summary()).toMatchObject({ promptTokens: 5, completionTokens: 9, complete: true });
+    expect(assembleStream(relay.summary().events ?? [])).toMatchObject({ id: "r1" });
   });
 });
 

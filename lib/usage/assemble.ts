@@ -11,17 +11,10 @@ type AssembledChoice = {
 };
 type AssembledToolCall = { id?: string; type: string; function: { name: string; arguments: string } };
 
-/**
- * Rebuilds the final message from chat-completion chunks, for the request log. Text stops
- * growing once `maxChars` are held: the log keeps no more than that, and a long answer must not
- * grow the process.
- */
-export class ChatAssembler {
+/** Rebuilds the final message from chat-completion chunks, for the request log. */
+class ChatAssembler {
   private head: Record<string, unknown> = {};
   private choices = new Map<number, AssembledChoice>();
-  private chars = 0;
-
-  constructor(private readonly maxChars: number) {}
 
   add(chunk: Record<string, unknown>): void {
     for (const field of ["id", "created", "model", "system_fingerprint", "service_tier"]) {
@@ -35,13 +28,6 @@ export class ChatAssembler {
     return { ...this.head, object: "chat.completion", choices: [...this.choices.values()], usage: usage ?? null };
   }
 
-  private append(current: string | null | undefined, piece: string): string {
-    const room = Math.max(0, this.maxChars - this.chars);
-    const kept = piece.length <= room ? piece : piece.slice(0, room);
-    this.chars += kept.length;
-    return (current ?? "") + kept;
-  }
-
   private addChoice(choice: ChatChoiceDelta): void {
     const index = choice.index ?? 0;
     let target = this.choices.get(index);
@@ -51,8 +37,8 @@ export class ChatAssembler {
     }
     const delta = choice.delta ?? {};
     if (delta.role) target.message.role = delta.role;
-    if (typeof delta.content === "string") target.message.content = this.append(target.message.content, delta.content);
-    if (typeof delta.refusal === "string") target.message.refusal = this.append(target.message.refusal, delta.refusal);
+    if (typeof delta.content === "string") target.message.content = (target.message.content ?? "") + delta.content;
+    if (typeof delta.refusal === "string") target.message.refusal = (target.message.refusal ?? "") + delta.refusal;
     for (const call of delta.tool_calls ?? []) {
       target.message.tool_calls ??= [];
       const at = call.index ?? target.message.tool_calls.length;
@@ -60,8 +46,36 @@ export class ChatAssembler {
       if (call.id) existing.id = call.id;
       if (call.type) existing.type = call.type;
       existing.function.name += call.function?.name ?? "";
-      existing.function.arguments = this.append(existing.function.arguments, call.function?.arguments ?? "");
+      existing.function.arguments += call.function?.arguments ?? "";
     }
     if (choice.finish_reason) target.finish_reason = choice.finish_reason;
   }
+}
+
+/**
+ * The answer a stream amounts to, rebuilt from its events' data for the request log: a chat
+ * completion from its chunks (usage included), the Responses API's final response, or the last
+ * legacy completion chunk. Null when the events are none of these.
+ */
+export function assembleStream(events: readonly string[]): unknown {
+  const chat = new ChatAssembler();
+  let isChat = false;
+  let usage: unknown = null;
+  let final: unknown = null;
+  for (const data of events) {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(data) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (parsed.object === "chat.completion.chunk") {
+      isChat = true;
+      chat.add(parsed);
+    }
+    if (parsed.usage) usage = parsed.usage;
+    if (parsed.type === "response.completed" && parsed.response) final = parsed.response;
+    if (parsed.object === "text_completion") final = parsed;
+  }
+  return final ?? (isChat ? chat.result(usage) : null);
 }

@@ -1,0 +1,60 @@
+import { Worker } from "node:worker_threads";
+import { BUSY_TIMEOUT_MS } from "../db";
+import { env } from "../env";
+import { logError } from "../log";
+import { singleton } from "../singleton";
+import type { RequestRecord } from "./recorder";
+
+type Command = { kind: "records"; batch: readonly RequestRecord[] } | { kind: "setting"; key: string; value: string };
+export type WriterRequest = Command & { id: number };
+export type WriterReply = { id: number; error: string | null };
+
+type Pending = { resolve: () => void; reject: (error: Error) => void };
+type WriterState = { worker: Worker | null; nextId: number; pending: Map<number, Pending> };
+
+const state = singleton<WriterState>("logWriter", () => ({ worker: null, nextId: 1, pending: new Map() }));
+
+/** Starts the writer thread on first use; a thread that died is replaced on the next write. */
+function worker(): Worker {
+  if (state.worker) return state.worker;
+  const { databasePath, LOG_BODY_MAX_BYTES } = env();
+  const started = new Worker(new URL("./log-writer.worker.ts", import.meta.url), {
+    workerData: { databasePath, busyTimeoutMs: BUSY_TIMEOUT_MS, logBodyMaxBytes: LOG_BODY_MAX_BYTES },
+  });
+  started.on("message", (reply: WriterReply) => {
+    const pending = state.pending.get(reply.id);
+    state.pending.delete(reply.id);
+    if (state.pending.size === 0) started.unref();
+    if (reply.error === null) pending?.resolve();
+    else pending?.reject(new Error(reply.error));
+  });
+  started.on("error", (error) => logError("the log writer thread failed", error));
+  started.on("exit", () => {
+    state.worker = null;
+    for (const pending of state.pending.values()) pending.reject(new Error("the log writer thread stopped"));
+    state.pending.clear();
+  });
+  // An idle writer must not keep a stopping process alive; one that owes writes must.
+  started.unref();
+  state.worker = started;
+  return started;
+}
+
+function send(command: Command): Promise<void> {
+  const id = state.nextId++;
+  return new Promise((resolve, reject) => {
+    const thread = worker();
+    state.pending.set(id, { resolve, reject });
+    thread.ref();
+    thread.postMessage({ ...command, id } satisfies WriterRequest);
+  });
+}
+
+/** Writes one batch of request records in one transaction on the writer thread. */
+export function writeBatch(batch: readonly RequestRecord[]): Promise<void> {
+  return send({ kind: "records", batch });
+}
+
+export function writeSetting(key: string, value: string): Promise<void> {
+  return send({ kind: "setting", key, value });
+}
