@@ -8,6 +8,7 @@ import { clientResponseHeaders, headerValue } from "./headers";
 import { replyError, type Reply } from "./reply";
 import { ApiError } from "../http/errors";
 import { SseRelay } from "./sse";
+import { StreamLogTap } from "./stream-log";
 import { isBodyTimeout, type UpstreamAnswer } from "./upstream";
 import { BodySample } from "./body-sample";
 
@@ -80,13 +81,22 @@ function streamError(exchange: Exchange, error: unknown): { message: string; cod
 }
 
 async function relaySse(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, reply: Reply): Promise<void> {
-  const { LOG_BODIES, LOG_BODY_MAX_BYTES } = env();
-  const relay = new SseRelay({ stripUsage: exchange.prepared.stripUsage, logChars: LOG_BODIES ? LOG_BODY_MAX_BYTES : 0 });
+  const relay = new SseRelay({ stripUsage: exchange.prepared.stripUsage });
+  const log = env().LOG_BODIES ? new StreamLogTap() : null;
   const headers = servedHeaders(exchange, key, answer.headers, false);
   headers["cache-control"] = "no-cache";
   headers["x-accel-buffering"] = "no";
   reply.writeHead(answer.status, headers);
-  const { error, ttfbMs } = await pump(exchange, answer, reply, (chunk) => relay.push(chunk), () => relay.flush());
+  const { error, ttfbMs } = await pump(
+    exchange,
+    answer,
+    reply,
+    (chunk) => {
+      log?.add(chunk);
+      return relay.push(chunk);
+    },
+    () => relay.flush(),
+  );
   const summary = relay.summary();
   const outcome: Outcome = {
     keyId: key.id,
@@ -94,7 +104,7 @@ async function relaySse(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer
     ttfbMs,
     promptTokens: summary.promptTokens,
     completionTokens: summary.completionTokens,
-    responseEvents: summary.events,
+    responseStream: log?.finish() ?? null,
   };
   // A client that got the terminal event has the whole answer, whatever came after.
   if (error === null || summary.complete) {

@@ -21,7 +21,7 @@ export type ProxyRequest = {
 };
 
 /** What one exchange ended with; everything not given is null. */
-export type Outcome = Partial<Pick<RequestRecord, "keyId" | "ttfbMs" | "promptTokens" | "completionTokens" | "error" | "responseBody" | "responseEvents">> & {
+export type Outcome = Partial<Pick<RequestRecord, "keyId" | "ttfbMs" | "promptTokens" | "completionTokens" | "error" | "responseBody" | "responseStream">> & {
   status: number;
 };
 
@@ -86,7 +86,7 @@ export class Exchange {
       completionTokens: null,
       error: null,
       responseBody: null,
-      responseEvents: null,
+      responseStream: null,
       ...outcome,
       tokenId: request.tokenId,
       source: request.source,

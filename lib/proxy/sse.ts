@@ -3,13 +3,9 @@ import { tokensFromJsonTail, type TokenCounts } from "../usage/tokens";
 export type RelayOptions = {
   /** The client did not ask for the usage chunk that KeyPool requested for its own counting. */
   stripUsage: boolean;
-  /** Characters of event data kept for the request log (rebuilt into the answer by the log writer); 0 keeps none. */
-  logChars: number;
 };
 
 export type RelaySummary = TokenCounts & {
-  /** The events' data as they came, for the log writer to rebuild the answer from; null when none was kept. */
-  events: string[] | null;
   /** The stream's terminal event (`[DONE]`, `response.completed`) passed through. */
   complete: boolean;
 };
@@ -18,32 +14,22 @@ const LF = 0x0a;
 const CR = 0x0d;
 // Inside a JSON string every quote is escaped, so these only ever match keys and values.
 const USAGE_KEY = '"usage"';
-const NULL_USAGE = '"usage":null';
+const NULL_USAGE = ',"usage":null';
 const NO_CHOICES = '"choices":[]';
 const RESPONSE_COMPLETED = '"type":"response.completed"';
+const DONE = "data: [DONE]";
 /** An event larger than this passes through uninspected, so no event can grow the process. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 /** Of an uninspected event, its end is kept: usage sits there. */
 const TAIL_CHARS = 16 * 1024;
 
-/** The event's data lines joined as the SSE format says; null when it has none. */
-function dataOf(event: string): string | null {
-  let data: string | null = null;
-  for (const line of event.split(/\r?\n/)) {
-    if (!line.startsWith("data:")) continue;
-    const value = line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5);
-    data = data === null ? value : `${data}\n${value}`;
-  }
-  return data;
-}
-
 /**
- * Watches an SSE stream as it passes: counts tokens, keeps the events' data for the log (bounded),
- * notices the terminal event and (only when the client did not ask for usage) drops the
- * usage-only chunk and the "usage": null fields. Works on bytes, whatever the read boundaries: an
- * event split over any number of reads is found once its blank line arrives. Without stripping,
- * every read is forwarded as received, at once. Nothing here parses JSON on the request's path
- * beyond text checks; the log writer rebuilds the answer.
+ * Watches an SSE stream as it passes: counts tokens, notices the terminal event and (only when
+ * the client did not ask for usage) drops the usage-only chunk and the "usage": null fields.
+ * Works on bytes, whatever the read boundaries: an event split over any number of reads is found
+ * once its blank line arrives. Without stripping, every read is forwarded as received, at once.
+ * On the request's path it only searches bytes; the usage event alone is read as text. (The log
+ * writer rebuilds the answer, off this thread.)
  */
 export class SseRelay {
   /** Bytes of the current, unfinished event. */
@@ -55,8 +41,6 @@ export class SseRelay {
   /** Inside an event over MAX_EVENT_BYTES: forwarded as it comes, only its tail kept. */
   private oversized = false;
   private tail = "";
-  private readonly events: string[] = [];
-  private eventChars = 0;
   private tokens: TokenCounts = { promptTokens: null, completionTokens: null };
   private complete = false;
 
@@ -105,7 +89,7 @@ export class SseRelay {
   }
 
   summary(): RelaySummary {
-    return { ...this.tokens, events: this.options.logChars > 0 ? this.events : null, complete: this.complete };
+    return { ...this.tokens, complete: this.complete };
   }
 
   private hold(piece: Buffer, out: Buffer[]): void {
@@ -162,33 +146,15 @@ export class SseRelay {
 
   /** Reads one whole event; returns the bytes to forward for it, or null to drop it. */
   private inspect(event: Buffer): Buffer | null {
-    const text = event.toString("utf8");
-    const data = dataOf(text);
-    if (data === null) return event;
-    this.keep(data);
-    if (data === "[DONE]") {
+    if (event.indexOf(DONE) === 0) {
       this.complete = true;
       return event;
     }
-    if (data.includes(RESPONSE_COMPLETED)) this.complete = true;
-    if (!data.includes(USAGE_KEY)) return event;
-    if (data.includes(NULL_USAGE)) return this.options.stripUsage ? withoutNullUsage(text) : event;
-    this.countUsage(data);
-    return this.options.stripUsage && data.includes(NO_CHOICES) ? null : event;
+    if (event.indexOf(RESPONSE_COMPLETED) !== -1) this.complete = true;
+    if (event.indexOf(USAGE_KEY) === -1) return event;
+    const nullUsage = event.indexOf(NULL_USAGE);
+    if (nullUsage !== -1) return this.options.stripUsage ? Buffer.concat([event.subarray(0, nullUsage), event.subarray(nullUsage + NULL_USAGE.length)]) : event;
+    this.countUsage(event.toString("utf8"));
+    return this.options.stripUsage && event.indexOf(NO_CHOICES) !== -1 ? null : event;
   }
-
-  private keep(data: string): void {
-    if (this.eventChars + data.length > this.options.logChars) return;
-    this.events.push(data);
-    this.eventChars += data.length;
-  }
-}
-
-/** The event without its "usage": null field, which the client did not ask for. */
-function withoutNullUsage(event: string): Buffer {
-  const at = event.indexOf(`,${NULL_USAGE}`);
-  if (at !== -1) return Buffer.from(event.slice(0, at) + event.slice(at + NULL_USAGE.length + 1));
-  const first = event.indexOf(`${NULL_USAGE},`);
-  if (first !== -1) return Buffer.from(event.slice(0, first) + event.slice(first + NULL_USAGE.length + 1));
-  return Buffer.from(event);
 }

@@ -1,3 +1,5 @@
+import { StringDecoder } from "node:string_decoder";
+
 type ChatChoiceDelta = {
   index?: number;
   delta?: { role?: string; content?: string | null; refusal?: string | null; tool_calls?: ToolCallDelta[] };
@@ -11,10 +13,13 @@ type AssembledChoice = {
 };
 type AssembledToolCall = { id?: string; type: string; function: { name: string; arguments: string } };
 
-/** Rebuilds the final message from chat-completion chunks, for the request log. */
+/** Rebuilds the final message from chat-completion chunks; text stops growing at `maxChars`. */
 class ChatAssembler {
   private head: Record<string, unknown> = {};
   private choices = new Map<number, AssembledChoice>();
+  private chars = 0;
+
+  constructor(private readonly maxChars: number) {}
 
   add(chunk: Record<string, unknown>): void {
     for (const field of ["id", "created", "model", "system_fingerprint", "service_tier"]) {
@@ -28,6 +33,12 @@ class ChatAssembler {
     return { ...this.head, object: "chat.completion", choices: [...this.choices.values()], usage: usage ?? null };
   }
 
+  private append(current: string | null | undefined, piece: string): string {
+    const kept = piece.slice(0, Math.max(0, this.maxChars - this.chars));
+    this.chars += kept.length;
+    return (current ?? "") + kept;
+  }
+
   private addChoice(choice: ChatChoiceDelta): void {
     const index = choice.index ?? 0;
     let target = this.choices.get(index);
@@ -37,8 +48,8 @@ class ChatAssembler {
     }
     const delta = choice.delta ?? {};
     if (delta.role) target.message.role = delta.role;
-    if (typeof delta.content === "string") target.message.content = (target.message.content ?? "") + delta.content;
-    if (typeof delta.refusal === "string") target.message.refusal = (target.message.refusal ?? "") + delta.refusal;
+    if (typeof delta.content === "string") target.message.content = this.append(target.message.content, delta.content);
+    if (typeof delta.refusal === "string") target.message.refusal = this.append(target.message.refusal, delta.refusal);
     for (const call of delta.tool_calls ?? []) {
       target.message.tool_calls ??= [];
       const at = call.index ?? target.message.tool_calls.length;
@@ -46,36 +57,73 @@ class ChatAssembler {
       if (call.id) existing.id = call.id;
       if (call.type) existing.type = call.type;
       existing.function.name += call.function?.name ?? "";
-      existing.function.arguments += call.function?.arguments ?? "";
+      existing.function.arguments = this.append(existing.function.arguments, call.function?.arguments ?? "");
     }
     if (choice.finish_reason) target.finish_reason = choice.finish_reason;
   }
 }
 
+/** An event longer than this is skipped: the log does not need it to be bounded. */
+const MAX_EVENT_CHARS = 1024 * 1024;
+
+/** The event's data lines joined as the SSE format says; null when it has none. */
+function dataOf(event: string): string | null {
+  let data: string | null = null;
+  for (const line of event.split(/\r?\n/)) {
+    if (!line.startsWith("data:")) continue;
+    const value = line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5);
+    data = data === null ? value : `${data}\n${value}`;
+  }
+  return data;
+}
+
 /**
- * The answer a stream amounts to, rebuilt from its events' data for the request log: a chat
- * completion from its chunks (usage included), the Responses API's final response, or the last
- * legacy completion chunk. Null when the events are none of these.
+ * The answer a stream amounts to, rebuilt from its bytes as they come (in any pieces) for the
+ * request log: a chat completion from its chunks (usage included), the Responses API's final
+ * response, or the last legacy completion chunk. Bounded: text stops growing at `maxChars`.
  */
-export function assembleStream(events: readonly string[]): unknown {
-  const chat = new ChatAssembler();
-  let isChat = false;
-  let usage: unknown = null;
-  let final: unknown = null;
-  for (const data of events) {
+export class StreamAssembler {
+  private readonly decoder = new StringDecoder("utf8");
+  private pending = "";
+  private readonly chat: ChatAssembler;
+  private isChat = false;
+  private usage: unknown = null;
+  private final: unknown = null;
+
+  constructor(maxChars: number) {
+    this.chat = new ChatAssembler(maxChars);
+  }
+
+  push(bytes: Uint8Array): void {
+    this.pending += this.decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const events = this.pending.split(/\r?\n\r?\n/);
+    this.pending = events.pop() ?? "";
+    if (this.pending.length > MAX_EVENT_CHARS) this.pending = "";
+    for (const event of events) this.add(event);
+  }
+
+  /** The rebuilt answer, or null when the events were none of the known kinds. */
+  result(): unknown {
+    this.add(this.pending + this.decoder.end());
+    this.pending = "";
+    return this.final ?? (this.isChat ? this.chat.result(this.usage) : null);
+  }
+
+  private add(event: string): void {
+    const data = dataOf(event);
+    if (data === null || data === "[DONE]") return;
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(data) as Record<string, unknown>;
     } catch {
-      continue;
+      return;
     }
     if (parsed.object === "chat.completion.chunk") {
-      isChat = true;
-      chat.add(parsed);
+      this.isChat = true;
+      this.chat.add(parsed);
     }
-    if (parsed.usage) usage = parsed.usage;
-    if (parsed.type === "response.completed" && parsed.response) final = parsed.response;
-    if (parsed.object === "text_completion") final = parsed;
+    if (parsed.usage) this.usage = parsed.usage;
+    if (parsed.type === "response.completed" && parsed.response) this.final = parsed.response;
+    if (parsed.object === "text_completion") this.final = parsed;
   }
-  return final ?? (isChat ? chat.result(usage) : null);
 }

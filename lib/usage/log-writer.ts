@@ -5,7 +5,10 @@ import { logError } from "../log";
 import { singleton } from "../singleton";
 import type { RequestRecord } from "./recorder";
 
-type Command = { kind: "records"; batch: readonly RequestRecord[] } | { kind: "setting"; key: string; value: string };
+type Command =
+  | { kind: "records"; batch: readonly RequestRecord[] }
+  | { kind: "setting"; key: string; value: string }
+  | { kind: "streamPart"; streamId: number; bytes: Uint8Array };
 export type WriterRequest = Command & { id: number };
 export type WriterReply = { id: number; error: string | null };
 
@@ -57,4 +60,9 @@ export function writeBatch(batch: readonly RequestRecord[]): Promise<void> {
 
 export function writeSetting(key: string, value: string): Promise<void> {
   return send({ kind: "setting", key, value });
+}
+
+/** A part of a streamed answer that went ahead of its record (see proxy/stream-log.ts). */
+export function writeStreamPart(streamId: number, bytes: Uint8Array): Promise<void> {
+  return send({ kind: "streamPart", streamId, bytes });
 }

@@ -15,6 +15,7 @@ parentPort?.on("message", (request: WriterRequest) => {
   let reply: WriterReply;
   try {
     if (request.kind === "records") writer.writeRecords(request.batch);
+    else if (request.kind === "streamPart") writer.addStreamPart(request.streamId, request.bytes);
     else writer.writeSetting(request.key, request.value);
     reply = { id: request.id, error: null };
   } catch (error) {

@@ -4,6 +4,9 @@ import { writeBatch } from "./log-writer";
 
 export type AttemptRecord = { keyId: number; failed: boolean };
 
+/** A streamed answer's bytes for the log; parts may have gone ahead to the writer (`continued`). */
+export type RecordedStream = { id: number; bytes: Uint8Array; continued: boolean };
+
 export type RequestRecord = {
   keyId: number | null;
   tokenId: number | null;
@@ -23,8 +26,8 @@ export type RequestRecord = {
   upstreamRequestId: string | null;
   requestBody: string | null;
   responseBody: string | null;
-  /** A stream's event data, rebuilt into responseBody by the log writer (off the request's thread). */
-  responseEvents: string[] | null;
+  /** A streamed answer, rebuilt into responseBody by the log writer (off the request's thread). */
+  responseStream: RecordedStream | null;
   createdAt: Date;
 };
 

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { truncate } from "../proxy/scrub";
-import { assembleStream } from "./assemble";
+import { StreamAssembler } from "./assemble";
 import { latestBy, usageDeltas } from "./batch-totals";
 import type { RequestRecord } from "./recorder";
 import { storedTime } from "./stored-time";
@@ -29,10 +29,26 @@ const UPSERT_SETTING = `INSERT INTO "Setting" (key, value, updatedAt) VALUES (?,
 
 export type WriterOptions = { logBodyMaxBytes: number };
 
+/** Streams whose first parts arrived ahead of their record. */
+const streams = new Map<number, StreamAssembler>();
+
+function assembler(id: number, options: WriterOptions): StreamAssembler {
+  let found = streams.get(id);
+  if (!found) {
+    found = new StreamAssembler(options.logBodyMaxBytes);
+    streams.set(id, found);
+  }
+  return found;
+}
+
 function responseBody(entry: RequestRecord, options: WriterOptions): string | null {
-  if (!entry.responseEvents) return entry.responseBody;
-  const assembled = assembleStream(entry.responseEvents);
-  return assembled === null ? null : truncate(JSON.stringify(assembled), options.logBodyMaxBytes);
+  const stream = entry.responseStream;
+  if (!stream) return entry.responseBody;
+  const assembled = stream.continued ? assembler(stream.id, options) : new StreamAssembler(options.logBodyMaxBytes);
+  streams.delete(stream.id);
+  assembled.push(stream.bytes);
+  const answer = assembled.result();
+  return answer === null ? null : truncate(JSON.stringify(answer), options.logBodyMaxBytes);
 }
 
 function logParams(entry: RequestRecord, options: WriterOptions): unknown[] {
@@ -47,6 +63,7 @@ export type BatchWriter = {
   /** One transaction: the log rows, the usage counters, and when each key and token was last used. */
   writeRecords: (batch: readonly RequestRecord[]) => void;
   writeSetting: (key: string, value: string) => void;
+  addStreamPart: (id: number, bytes: Uint8Array) => void;
 };
 
 /** Prepared statements on the log writer's own connection (see log-writer.worker.ts). */
@@ -67,5 +84,6 @@ export function createBatchWriter(connection: Database.Database, options: Writer
   return {
     writeRecords,
     writeSetting: (key, value) => upsertSetting.run(key, value, storedTime(new Date())),
+    addStreamPart: (id, bytes) => assembler(id, options).push(bytes),
   };
 }

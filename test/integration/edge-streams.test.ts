@@ -92,6 +92,27 @@ describe("streams end whatever the read boundaries", () => {
   });
 });
 
+describe("the request log of a stream", () => {
+  it("stores the answer rebuilt from the chunks, with the usage KeyPool asked for, also when it came in pieces", async () => {
+    await replacePool(server, upstream, "fragmented");
+    const { requestId } = await streamChat("edge-fragmented-log");
+    const row = await rowFor(requestId);
+    const detail = (await (await adminFetch(server, `/api/usage/${row.id}`)).json()) as { responseBody: string };
+    // The 300 KB answer is over LOG_BODY_MAX_BYTES (64 KiB): its start is stored, marked as cut.
+    expect(detail.responseBody.startsWith('{"id":"chatcmpl-')).toBe(true);
+    expect(detail.responseBody).toContain('"object":"chat.completion"');
+    expect(detail.responseBody).toContain(JSON.stringify(FRAGMENTED_CONTENT.slice(0, 200)).slice(1, -1));
+    expect(detail.responseBody.endsWith("… [truncated]")).toBe(true);
+    expect(Buffer.byteLength(detail.responseBody)).toBeLessThanOrEqual(64 * 1024 + 64);
+
+    await replacePool(server, upstream, "ok");
+    const short = await streamChat("edge-short-log");
+    const shortRow = await rowFor(short.requestId);
+    const stored = JSON.parse(((await (await adminFetch(server, `/api/usage/${shortRow.id}`)).json()) as { responseBody: string }).responseBody);
+    expect(stored).toMatchObject({ object: "chat.completion", choices: [{ message: { role: "assistant", content: short.content } }], usage: { prompt_tokens: 11 } });
+  });
+});
+
 describe("an upstream that goes quiet", () => {
   it("is cut after UPSTREAM_IDLE_TIMEOUT_MS: the client gets an error event, the row an error, the key stays active", async () => {
     const {

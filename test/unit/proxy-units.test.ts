@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { classify, retryAfterMs } from "@/lib/proxy/classify";
 import { prepareBody } from "@/lib/proxy/request-body";
 import { SseRelay } from "@/lib/proxy/sse";
-import { assembleStream } from "@/lib/usage/assemble";
+import { StreamAssembler } from "@/lib/usage/assemble";
 import { isWellFormedKey, splitPasted } from "@/lib/keys/parse";
 
 const encode = (text: string) => Buffer.from(text);
@@ -52,20 +52,26 @@ describe("prepareBody", () => {
 const chunk = (delta: object, extra: object = {}) =>
   `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "m", choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
 
-describe("SseRelay", () => {
+/** Feeds the same reads to the relay and to the log's assembler. */
+function both(relay: SseRelay, assembler: StreamAssembler, read: Buffer): Buffer | null {
+  assembler.push(read);
+  return relay.push(read);
+}
+
+describe("SseRelay and StreamAssembler", () => {
   it("forwards bytes untouched and reassembles the final message when not stripping", () => {
-    const relay = new SseRelay({ stripUsage: false, logChars: 10_000 });
+    const relay = new SseRelay({ stripUsage: false });
+    const log = new StreamAssembler(10_000);
     const first = encode(chunk({ role: "assistant", content: "Hel" }) + chunk({ content: "lo" }).slice(0, 10));
-    expect(relay.push(first)).toBe(first);
-    relay.push(encode(chunk({ content: "lo" }).slice(10)));
-    relay.push(encode(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } })}\n\ndata: [DONE]\n\n`));
-    const summary = relay.summary();
-    expect(summary).toMatchObject({ promptTokens: 3, completionTokens: 2 });
-    expect(assembleStream(summary.events ?? [])).toMatchObject({ object: "chat.completion", choices: [{ message: { role: "assistant", content: "Hello" } }], usage: { prompt_tokens: 3 } });
+    expect(both(relay, log, first)).toBe(first);
+    both(relay, log, encode(chunk({ content: "lo" }).slice(10)));
+    both(relay, log, encode(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } })}\n\ndata: [DONE]\n\n`));
+    expect(relay.summary()).toMatchObject({ promptTokens: 3, completionTokens: 2, complete: true });
+    expect(log.result()).toMatchObject({ object: "chat.completion", choices: [{ message: { role: "assistant", content: "Hello" } }], usage: { prompt_tokens: 3 } });
   });
 
   it("drops the usage chunk and usage:null fields for a client that did not ask", () => {
-    const relay = new SseRelay({ stripUsage: true, logChars: 10_000 });
+    const relay = new SseRelay({ stripUsage: true });
     const out = [
       relay.push(encode(chunk({ content: "Hi" }, { usage: null }))),
       relay.push(encode(`data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } })}\n\n`)),
@@ -79,18 +85,19 @@ describe("SseRelay", () => {
   });
 
   it("rebuilds tool calls spread over chunks", () => {
-    const relay = new SseRelay({ stripUsage: false, logChars: 10_000 });
-    relay.push(encode(chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_", arguments: '{"a"' } }] })));
-    relay.push(encode(chunk({ tool_calls: [{ index: 0, function: { name: "weather", arguments: ":1}" } }] })));
-    const assembled = assembleStream(relay.summary().events ?? []) as { choices: { message: { tool_calls: unknown[] } }[] };
+    const log = new StreamAssembler(10_000);
+    log.push(encode(chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_", arguments: '{"a"' } }] })));
+    log.push(encode(chunk({ tool_calls: [{ index: 0, function: { name: "weather", arguments: ":1}" } }] })));
+    const assembled = log.result() as { choices: { message: { tool_calls: unknown[] } }[] };
     expect(assembled.choices[0]?.message.tool_calls).toEqual([{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"a":1}' } }]);
   });
 
   it("takes usage and the response from the Responses API's final event", () => {
-    const relay = new SseRelay({ stripUsage: false, logChars: 10_000 });
-    relay.push(encode(`event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", response: { id: "r1", usage: { input_tokens: 5, output_tokens: 9 } } })}\n\n`));
+    const relay = new SseRelay({ stripUsage: false });
+    const log = new StreamAssembler(10_000);
+    both(relay, log, encode(`event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", response: { id: "r1", usage: { input_tokens: 5, output_tokens: 9 } } })}\n\n`));
     expect(relay.summary()).toMatchObject({ promptTokens: 5, completionTokens: 9, complete: true });
-    expect(assembleStream(relay.summary().events ?? [])).toMatchObject({ id: "r1" });
+    expect(log.result()).toMatchObject({ id: "r1" });
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BodySample } from "@/lib/proxy/body-sample";
 import { MAX_EVENT_BYTES, SseRelay } from "@/lib/proxy/sse";
+import { StreamAssembler } from "@/lib/usage/assemble";
 import { tokensFromJsonTail } from "@/lib/usage/tokens";
 
 const chunk = (content: string, extra: object = {}) =>
@@ -31,7 +32,7 @@ describe("SseRelay read boundaries", () => {
   const stream = [chunk("Hel", { usage: null }), chunk("lo", { usage: null }), usageChunk.replace("}}\n", "}}\n"), "data: [DONE]\n\n"].join("");
 
   it.each([1, 2, 3, 7, 64])("strips usage and forwards every event whole when reads are %i bytes", (size) => {
-    const relay = new SseRelay({ stripUsage: true, logChars: 1000 });
+    const relay = new SseRelay({ stripUsage: true });
     const out = feed(relay, stream, size);
     expect(contentOf(out)).toBe("Hello");
     expect(out).not.toContain("usage");
@@ -42,7 +43,7 @@ describe("SseRelay read boundaries", () => {
   it("finds events separated by CRLF blank lines, also when the CRLF is split across reads", () => {
     const crlf = stream.replaceAll("\n\n", "\r\n\r\n");
     for (const size of [1, 3, 5]) {
-      const relay = new SseRelay({ stripUsage: true, logChars: 1000 });
+      const relay = new SseRelay({ stripUsage: true });
       expect(contentOf(feed(relay, crlf, size).replaceAll("\r\n\r\n", "\n\n"))).toBe("Hello");
       expect(relay.summary().promptTokens).toBe(4);
     }
@@ -50,7 +51,7 @@ describe("SseRelay read boundaries", () => {
 
   it("passes a 300 KB event whole, split into many reads", () => {
     const big = "x".repeat(300 * 1024);
-    const relay = new SseRelay({ stripUsage: true, logChars: 1000 });
+    const relay = new SseRelay({ stripUsage: true });
     const out = feed(relay, chunk(big, { usage: null }) + usageChunk + "data: [DONE]\n\n", 1000);
     expect(contentOf(out)).toBe(big);
     expect(relay.summary().promptTokens).toBe(4);
@@ -59,7 +60,7 @@ describe("SseRelay read boundaries", () => {
   it("forwards an event over the limit as it comes, without holding it, and still counts its usage", () => {
     const huge = "y".repeat(MAX_EVENT_BYTES + 10);
     const event = `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: huge } }], usage: { prompt_tokens: 1, completion_tokens: 2 } })}\n\n`;
-    const relay = new SseRelay({ stripUsage: true, logChars: 1000 });
+    const relay = new SseRelay({ stripUsage: true });
     const bytes = Buffer.from(event);
     let forwarded = 0;
     let heldBack = 0;
@@ -72,26 +73,24 @@ describe("SseRelay read boundaries", () => {
     expect(relay.summary()).toMatchObject({ promptTokens: 1, completionTokens: 2 });
   });
 
-  it("keeps at most logChars of event data for the log, and none when logChars is 0", () => {
-    const relay = new SseRelay({ stripUsage: false, logChars: 1000 });
-    for (let i = 0; i < 50; i += 1) relay.push(Buffer.from(chunk("0123456789")));
-    const events = relay.summary().events ?? [];
-    expect(events.length).toBeGreaterThan(0);
-    expect(events.join("").length).toBeLessThanOrEqual(1000);
-
-    const silent = new SseRelay({ stripUsage: false, logChars: 0 });
-    silent.push(Buffer.from(chunk("Hi") + usageChunk + "data: [DONE]\n\n"));
-    expect(silent.summary()).toMatchObject({ events: null, promptTokens: 4, completionTokens: 6, complete: true });
+  it("rebuilds at most maxChars of the answer for the log, from reads of any size", () => {
+    const log = new StreamAssembler(100);
+    const stream = Array.from({ length: 50 }, () => chunk("0123456789")).join("") + usageChunk + "data: [DONE]\n\n";
+    const bytes = Buffer.from(stream);
+    for (let at = 0; at < bytes.length; at += 7) log.push(bytes.subarray(at, at + 7));
+    const answer = log.result() as { choices: { message: { content: string } }[]; usage: unknown };
+    expect(answer.choices[0]?.message.content).toBe("0123456789".repeat(10));
+    expect(answer.usage).toEqual({ prompt_tokens: 4, completion_tokens: 6 });
   });
 
   it("says whether an error event may follow without corrupting a half-sent event", () => {
-    const passing = new SseRelay({ stripUsage: false, logChars: 0 });
+    const passing = new SseRelay({ stripUsage: false });
     passing.push(Buffer.from(chunk("a")));
     expect(passing.canAppendEvent()).toBe(true);
     passing.push(Buffer.from(chunk("b").slice(0, 10)));
     expect(passing.canAppendEvent()).toBe(false);
 
-    const stripping = new SseRelay({ stripUsage: true, logChars: 0 });
+    const stripping = new SseRelay({ stripUsage: true });
     stripping.push(Buffer.from(chunk("b").slice(0, 10)));
     expect(stripping.canAppendEvent()).toBe(true);
   });
