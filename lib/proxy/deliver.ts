@@ -43,28 +43,30 @@ function pump(exchange: Exchange, answer: UpstreamAnswer, reply: Reply, transfor
   return new Promise((resolve) => {
     let ttfbMs: number | null = null;
     const resume = () => body.resume();
-    body.on("data", (chunk: Buffer) => {
-      ttfbMs ??= exchange.elapsedMs();
-      let out: Buffer | null;
-      try {
-        out = transform(chunk);
-      } catch (error) {
-        // Destroying the body aborts the upstream request: no socket is left open.
-        body.destroy(error as Error);
-        return;
-      }
-      if (out && !reply.write(out)) {
-        body.pause();
-        reply.once("drain", resume);
-      }
+    body.listen({
+      data: (chunk) => {
+        ttfbMs ??= exchange.elapsedMs();
+        let out: Buffer | null;
+        try {
+          out = transform(chunk);
+        } catch (error) {
+          // Aborting closes the upstream connection: no socket is left open.
+          body.destroy(error as Error);
+          return;
+        }
+        if (out && !reply.write(out)) {
+          body.pause();
+          reply.once("drain", resume);
+        }
+      },
+      end: () => {
+        const rest = flush();
+        if (rest) reply.end(rest);
+        else reply.end();
+        resolve({ error: null, ttfbMs });
+      },
+      error: (error) => resolve({ error, ttfbMs }),
     });
-    body.once("end", () => {
-      const rest = flush();
-      if (rest) reply.end(rest);
-      else reply.end();
-      resolve({ error: null, ttfbMs });
-    });
-    body.once("error", (error: unknown) => resolve({ error, ttfbMs }));
   });
 }
 

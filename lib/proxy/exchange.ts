@@ -36,7 +36,8 @@ export class Exchange {
   readonly createdAt = new Date();
   readonly attempts: Attempt[] = [];
   upstreamRequestId: string | null = null;
-  private readonly controller = new AbortController();
+  /** Set while an upstream request is in flight (see upstream.ts). */
+  abortUpstream: ((reason: Error) => void) | null = null;
   private stopReason: StopReason | null = null;
   private finished = false;
 
@@ -47,11 +48,6 @@ export class Exchange {
     track(this);
   }
 
-  /** Aborts the upstream request in flight (and any later one). */
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
   /** Why KeyPool stopped the exchange, if it did (a plain field: read several times per request). */
   get stopped(): StopReason | null {
     return this.stopReason;
@@ -60,7 +56,7 @@ export class Exchange {
   stop(reason: StopReason): void {
     if (this.stopReason) return;
     this.stopReason = reason;
-    this.controller.abort(reason);
+    this.abortUpstream?.(reason);
   }
 
   attempt(keyId: number): Attempt {

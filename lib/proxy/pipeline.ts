@@ -89,13 +89,10 @@ type Sent = { kind: "answer"; answer: UpstreamAnswer } | { kind: "failed"; failu
 async function send(exchange: Exchange, key: PoolKey, clientHeaders: Record<string, string>): Promise<Sent> {
   const { request, prepared } = exchange;
   try {
-    const answer = await callUpstream({
-      method: request.method,
-      path: `${request.path}${request.search}`,
-      headers: { ...clientHeaders, authorization: `Bearer ${key.apiKey}` },
-      body: prepared.upstream,
-      signal: exchange.signal,
-    });
+    const answer = await callUpstream(
+      { method: request.method, path: `${request.path}${request.search}`, headers: { ...clientHeaders, authorization: `Bearer ${key.apiKey}` }, body: prepared.upstream },
+      exchange,
+    );
     return { kind: "answer", answer };
   } catch (error) {
     if (exchange.stopped) return { kind: "stopped" };
@@ -106,19 +103,25 @@ async function send(exchange: Exchange, key: PoolKey, clientHeaders: Record<stri
   }
 }
 
-async function readBounded(answer: UpstreamAnswer): Promise<Buffer> {
+/** An error answer's body, whole up to ERROR_BODY_LIMIT (the rest is not read); a body cut short is what arrived. */
+function readBounded(answer: UpstreamAnswer): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  try {
-    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > ERROR_BODY_LIMIT) break;
-    }
-  } catch {
-    // a body cut short is classified by what arrived
-  }
-  return Buffer.concat(chunks);
+  return new Promise((resolve) => {
+    const done = () => resolve(Buffer.concat(chunks, Math.min(size, ERROR_BODY_LIMIT)));
+    answer.body.listen({
+      data: (chunk) => {
+        if (size > ERROR_BODY_LIMIT) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size <= ERROR_BODY_LIMIT) return;
+        answer.body.destroy(new Error("error answer too large"));
+        done();
+      },
+      end: done,
+      error: done,
+    });
+  });
 }
 
 function deliverError(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, text: string, message: string, reply: Reply): void {

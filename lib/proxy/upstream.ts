@@ -3,20 +3,73 @@ import { Pool, type Dispatcher } from "undici";
 import { env } from "../env";
 import { singleton } from "../singleton";
 
-export type UpstreamAnswer = {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Dispatcher.ResponseData["body"];
-};
-
 export type UpstreamCall = {
   method: string;
   /** Below the base URL's path, with the query string. */
   path: string;
   headers: Record<string, string>;
   body: Buffer | null;
-  signal: AbortSignal;
 };
+
+/** Who owns the call: told how to abort it, asked whether it was stopped before it started. */
+export type CallOwner = {
+  readonly stopped: Error | null;
+  abortUpstream: ((reason: Error) => void) | null;
+};
+
+export type UpstreamAnswer = { status: number; headers: IncomingHttpHeaders; body: UpstreamBody };
+
+type BodyListener = { data: (chunk: Buffer) => void; end: () => void; error: (error: Error) => void };
+
+/**
+ * An upstream answer's body as it arrives, straight from undici's dispatch controller: no stream
+ * object in between, backpressure by pause/resume. Held paused until someone listens.
+ */
+export class UpstreamBody {
+  private listener: BodyListener | null = null;
+  private early: Buffer[] = [];
+  private outcome: { error: Error | null } | null = null;
+
+  constructor(private readonly controller: Dispatcher.DispatchController) {
+    controller.pause();
+  }
+
+  listen(listener: BodyListener): void {
+    this.listener = listener;
+    for (const chunk of this.early) listener.data(chunk);
+    this.early = [];
+    if (this.outcome) this.settle(this.outcome.error);
+    else this.controller.resume();
+  }
+
+  pause(): void {
+    this.controller.pause();
+  }
+
+  resume(): void {
+    this.controller.resume();
+  }
+
+  /** Aborts the upstream request: its connection is closed, not returned to the pool. */
+  destroy(reason: Error): void {
+    if (!this.outcome) this.controller.abort(reason);
+  }
+
+  /** Called by the dispatch handler. */
+  push(chunk: Buffer): void {
+    if (this.listener) this.listener.data(chunk);
+    else this.early.push(chunk);
+  }
+
+  settle(error: Error | null): void {
+    this.outcome ??= { error };
+    if (!this.listener) return;
+    const listener = this.listener;
+    this.listener = null;
+    if (error) listener.error(error);
+    else listener.end();
+  }
+}
 
 type Upstream = { pool: Pool; basePath: string };
 
@@ -32,19 +85,43 @@ const upstream = () =>
     };
   });
 
-export async function callUpstream(call: UpstreamCall): Promise<UpstreamAnswer> {
+/**
+ * Sends one request upstream through undici's dispatcher API; resolves with status and headers
+ * as soon as they arrive, the body following through `UpstreamBody`.
+ */
+export function callUpstream(call: UpstreamCall, owner: CallOwner): Promise<UpstreamAnswer> {
   const { pool, basePath } = upstream();
-  const answer = await pool.request({
-    method: call.method as Dispatcher.HttpMethod,
-    path: `${basePath}/${call.path}`,
-    headers: call.headers,
-    body: call.body,
-    signal: call.signal,
+  return new Promise((resolve, reject) => {
+    let body: UpstreamBody | null = null;
+    pool.dispatch(
+      { method: call.method as Dispatcher.HttpMethod, path: `${basePath}/${call.path}`, headers: call.headers, body: call.body },
+      {
+        onRequestStart(controller) {
+          if (owner.stopped) controller.abort(owner.stopped);
+          else owner.abortUpstream = (reason) => controller.abort(reason);
+        },
+        onResponseStart(controller, status, headers) {
+          body = new UpstreamBody(controller);
+          resolve({ status, headers, body });
+        },
+        onResponseData(_controller, chunk) {
+          body?.push(chunk);
+        },
+        onResponseEnd() {
+          owner.abortUpstream = null;
+          body?.settle(null);
+        },
+        onResponseError(_controller, error) {
+          owner.abortUpstream = null;
+          if (body) body.settle(error);
+          else reject(error);
+        },
+      },
+    );
   });
-  return { status: answer.statusCode, headers: answer.headers, body: answer.body };
 }
 
-type CodedError = { code?: unknown; cause?: unknown; message?: unknown };
+type CodedError = { code?: unknown; cause?: unknown };
 
 /** The undici or system error code of a failed call (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, …). */
 export function upstreamErrorCode(error: unknown): string | null {

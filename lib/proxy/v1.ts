@@ -9,6 +9,9 @@ import { replyError } from "./reply";
 
 type Target = { path: string; search: string };
 
+/** A "." or ".." segment, also percent-encoded. */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+
 /**
  * The path below /v1 and the query, as the client sent them. Dot segments are refused: the
  * pooled keys must not be walked out of the upstream's /v1.
@@ -17,8 +20,7 @@ function targetOf(url: string): Target | ApiError {
   const query = url.indexOf("?");
   const pathname = query === -1 ? url : url.slice(0, query);
   const path = pathname.slice("/v1/".length);
-  const segments = path.split("/").map((segment) => segment.replace(/%2e/gi, "."));
-  if (segments.some((segment) => segment === "." || segment === "..")) return badRequest(`Invalid path ${pathname}: it must not contain "." or ".." segments.`);
+  if (DOT_SEGMENT.test(path)) return badRequest(`Invalid path ${pathname}: it must not contain "." or ".." segments.`);
   if (path === "") return new ApiError(404, "invalid_request_error", "unknown_url", `Unknown path ${pathname}: name an OpenAI endpoint such as /v1/chat/completions.`);
   return { path, search: query === -1 ? "" : url.slice(query) };
 }

@@ -60,23 +60,23 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
   let drained: (() => void) | null = null;
 
   const server = http.createServer((req, res) => {
+    const startedMs = performance.now();
     const requestId = randomUUID();
-    req.headers[REQUEST_ID_HEADER] = requestId;
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const url = req.url ?? "/";
-    if (!url.startsWith("/_next/")) accessLog(req, res, requestId);
+    inflight.add(res);
+    res.once("close", () => {
+      inflight.delete(res);
+      // An answer given before the body was read (a 413, a 401): drop the rest, bounded.
+      if (!req.complete) dropUnreadBody(req);
+      if (!url.startsWith("/_next/")) accessLog(req, res, requestId, startedMs);
+      if (draining && inflight.size === 0) drained?.();
+    });
     // A request on a kept-alive connection after SIGTERM goes elsewhere: this process is leaving.
     if (draining) {
       replyError(res, new ApiError(503, "server_error", "shutting_down", "KeyPool is shutting down; retry the request."), { connection: "close", "retry-after": "1" });
       return;
     }
-    inflight.add(res);
-    res.once("finish", () => dropUnreadBody(req));
-    res.once("close", () => {
-      inflight.delete(res);
-      if (draining && inflight.size === 0) drained?.();
-    });
     if (isV1(url)) {
       serveV1(req, res, requestId).catch((error: unknown) => {
         logError("serving /v1 failed", error, { requestId });
@@ -88,6 +88,9 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
       replyError(res, tooLarge(env().MAX_BODY_BYTES));
       return;
     }
+    // Route handlers store the id with their log rows; they may rate-limit by the socket's address.
+    req.headers[REQUEST_ID_HEADER] = requestId;
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
     handleNext(req, res).catch((error: unknown) => {
       logError("Next.js request handler failed", error, { requestId });
       if (!res.headersSent) replyError(res, new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details."));

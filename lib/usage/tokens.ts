@@ -27,21 +27,27 @@ export function tokensFromBody(body: unknown): TokenCounts {
 
 const USAGE_KEY = '"usage"';
 
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const isSpace = (code: number) => code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+
 /** The JSON object that starts at the first non-space character after `from`, or null. */
 function objectAt(text: string, from: number): unknown {
   let start = from;
-  while (start < text.length && " \t\r\n".includes(text[start] as string)) start += 1;
-  if (text[start] !== "{") return null;
+  while (start < text.length && isSpace(text.charCodeAt(start))) start += 1;
+  if (text.charCodeAt(start) !== OPEN) return null;
   let depth = 0;
   let inString = false;
   for (let i = start; i < text.length; i += 1) {
-    const char = text[i];
+    const code = text.charCodeAt(i);
     if (inString) {
-      if (char === "\\") i += 1;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === "{") depth += 1;
-    else if (char === "}" && --depth === 0) {
+      if (code === BACKSLASH) i += 1;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) inString = true;
+    else if (code === OPEN) depth += 1;
+    else if (code === CLOSE && --depth === 0) {
       try {
         return JSON.parse(text.slice(start, i + 1));
       } catch {
@@ -60,7 +66,7 @@ function objectAt(text: string, from: number): unknown {
 export function tokensFromJsonTail(text: string): TokenCounts {
   for (let at = text.lastIndexOf(USAGE_KEY); at !== -1; at = text.lastIndexOf(USAGE_KEY, at - 1)) {
     let colon = at + USAGE_KEY.length;
-    while (colon < text.length && " \t\r\n".includes(text[colon] as string)) colon += 1;
+    while (colon < text.length && isSpace(text.charCodeAt(colon))) colon += 1;
     if (text[colon] !== ":") continue;
     const counts = tokensFromUsage(objectAt(text, colon + 1));
     if (counts.promptTokens !== null || counts.completionTokens !== null) return counts;
