@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { nowMs } from "../clock";
 import { env } from "../env";
 import { record, type AttemptRecord, type RequestRecord } from "../usage/recorder";
 import type { PreparedBody } from "./request-body";
@@ -33,7 +34,7 @@ export type Attempt = AttemptRecord;
  */
 export class Exchange {
   readonly started = performance.now();
-  readonly createdAt = new Date();
+  readonly createdAt = new Date(nowMs());
   readonly attempts: Attempt[] = [];
   upstreamRequestId: string | null = null;
   /** Set while an upstream request is in flight (see upstream.ts). */

@@ -1,3 +1,4 @@
+import { nowMs } from "../clock";
 import { db } from "../db";
 import { writeSetting } from "../usage/log-writer";
 import { singleton } from "../singleton";
@@ -30,7 +31,7 @@ export async function loadCursor(): Promise<void> {
  * at boot), so concurrent requests each get the next key in turn and none waits.
  */
 export function pickKey(avoid?: ReadonlySet<number>): PoolKey | null {
-  const now = Date.now();
+  const now = nowMs();
   const eligible = currentKeys().filter((key) => isEligible(key, now));
   const id = nextKeyId(
     eligible.map((key) => key.id),

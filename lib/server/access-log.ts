@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { nowMs } from "../clock";
 import { singleton } from "../singleton";
 
 const FLUSH_MS = 50;
@@ -38,6 +39,6 @@ export function accessLog(req: IncomingMessage, res: ServerResponse, requestId: 
   const path = JSON.stringify(query === -1 ? url : url.slice(0, query));
   const aborted = res.writableFinished ? "" : ',"aborted":true';
   append(
-    `{"time":"${new Date().toISOString()}","level":"info","msg":"request","requestId":"${requestId}","method":${JSON.stringify(req.method)},"path":${path},"status":${res.statusCode},"latencyMs":${Math.round(performance.now() - startedMs)}${aborted}}\n`,
+    `{"time":"${new Date(nowMs()).toISOString()}","level":"info","msg":"request","requestId":"${requestId}","method":${JSON.stringify(req.method)},"path":${path},"status":${res.statusCode},"latencyMs":${Math.round(performance.now() - startedMs)}${aborted}}\n`,
   );
 }

@@ -1,3 +1,4 @@
+import http from "node:http";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LONG_REPLY, startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
@@ -223,5 +224,27 @@ describe("/v1 credentials", () => {
     expect(models.status).toBe(401);
     expect(await models.json()).toEqual(openaiError);
     expect((await fetch(`${server.url}/api/keys`, { headers: { cookie } })).status).toBe(200);
+  });
+});
+
+describe("/v1 paths", () => {
+  it("refuses dot segments (also percent-encoded) so the pooled keys never leave the upstream's /v1", async () => {
+    const callsBefore = upstream.calls.length;
+    for (const path of ["/v1/../admin", "/v1/files/%2e%2e/%2E%2E/organization/users", "/v1/./models"]) {
+      const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        // A URL would normalise the dots away; a raw path is sent as written.
+        const { hostname, port } = new URL(server.url);
+        const request = http.request({ hostname, port, path, headers: { authorization: `Bearer ${ADMIN_KEY}` } }, (res) => {
+          let body = "";
+          res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        request.on("error", reject);
+        request.end();
+      });
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { type: "invalid_request_error", message: expect.stringContaining("segments") } });
+    }
+    expect(upstream.calls.length).toBe(callsBefore);
   });
 });
