@@ -29,8 +29,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BENCH = path.join(ROOT, "bench");
 const setting = (name, fallback) => {
   const value = Number(process.env[name] ?? fallback);
-  if (!(value > 0)) throw new Error(`${name} must be a positive number, got ${process.env[name]}`);
-  return value;
+  if (value > 0) return value;
+  console.error(`bench: ${name} must be a positive number, not ${process.env[name]}`);
+  process.exit(1);
 };
 const CONFIG = {
   rounds: setting("BENCH_ROUNDS", 3),
