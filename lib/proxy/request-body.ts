@@ -23,19 +23,32 @@ export function prepareBody(path: string, contentType: string | null, raw: Buffe
     return { upstream: raw, model: null, stream: false, stripUsage: false, logText: `<${type}, ${raw.byteLength} bytes>` };
   }
   const text = raw.toString("utf8");
-  let parsed: Record<string, unknown>;
+  let parsed: Record<string, unknown> | null;
   try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
+    parsed = JSON.parse(text) as Record<string, unknown> | null;
   } catch {
-    // Upstream answers malformed JSON with its own 400; pass it on untouched.
-    return { upstream: raw, model: null, stream: false, stripUsage: false, logText: text };
+    parsed = null;
   }
+  // Upstream answers malformed JSON (or JSON that is no object) with its own 400; pass it on untouched.
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return { upstream: raw, model: null, stream: false, stripUsage: false, logText: text };
   const model = typeof parsed.model === "string" ? parsed.model : null;
   const stream = parsed.stream === true;
   const options = parsed.stream_options as { include_usage?: unknown } | null | undefined;
   if (!stream || options?.include_usage === true || !USAGE_ON_REQUEST.has(path)) {
     return { upstream: raw, model, stream, stripUsage: false, logText: text };
   }
-  const withUsage = { ...parsed, stream_options: { ...(options ?? {}), include_usage: true } };
-  return { upstream: Buffer.from(JSON.stringify(withUsage)), model, stream, stripUsage: true, logText: text };
+  return { upstream: withUsageAsked(text, parsed, options), model, stream, stripUsage: true, logText: text };
+}
+
+/**
+ * The body with `stream_options.include_usage` set. Without stream_options the field is added
+ * before the closing brace, leaving every other byte as the client sent it (and a long prompt
+ * unserialised); otherwise the object is written anew.
+ */
+function withUsageAsked(text: string, parsed: Record<string, unknown>, options: { include_usage?: unknown } | null | undefined): Buffer {
+  if (options === undefined) {
+    const end = text.lastIndexOf("}");
+    return Buffer.from(`${text.slice(0, end)},"stream_options":{"include_usage":true}${text.slice(end)}`);
+  }
+  return Buffer.from(JSON.stringify({ ...parsed, stream_options: { ...(options ?? {}), include_usage: true } }));
 }

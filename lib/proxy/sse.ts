@@ -12,12 +12,15 @@ export type RelaySummary = TokenCounts & {
 
 const LF = 0x0a;
 const CR = 0x0d;
+const COMMA = 0x2c;
 // Inside a JSON string every quote is escaped, so these only ever match keys and values.
-const USAGE_KEY = '"usage"';
-const NULL_USAGE = ',"usage":null';
-const NO_CHOICES = '"choices":[]';
-const RESPONSE_COMPLETED = '"type":"response.completed"';
-const DONE = "data: [DONE]";
+const USAGE = Buffer.from('"usage":');
+const NULL = Buffer.from("null");
+const NO_CHOICES = Buffer.from('"choices":[]');
+// Terminal events, as OpenAI starts them: chat's [DONE], the Responses API's completed event.
+const TERMINAL = ["data: [DONE]", "event: response.completed", 'data: {"type":"response.completed"'].map((text) => Buffer.from(text));
+
+const startsWith = (event: Buffer, prefix: Buffer) => event.length >= prefix.length && event.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 /** An event larger than this passes through uninspected, so no event can grow the process. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 /** Of an uninspected event, its end is kept: usage sits there. */
@@ -64,8 +67,7 @@ export class SseRelay {
     this.lineBytes += chunk.length - lineStart;
     this.lastByte = chunk[chunk.length - 1] ?? this.lastByte;
     if (eventStart < chunk.length) this.hold(chunk.subarray(eventStart), out);
-    if (!this.options.stripUsage) return chunk;
-    return out.length === 0 ? null : out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+    return this.options.stripUsage ? joined(out) : chunk;
   }
 
   /** What is left when the upstream ends: an event without its blank line. */
@@ -75,8 +77,9 @@ export class SseRelay {
       return null;
     }
     if (this.pendingBytes === 0) return null;
-    const kept = this.inspect(this.takePending());
-    return this.options.stripUsage ? kept : null;
+    const out: Buffer[] = [];
+    this.inspect(this.takePending(), out);
+    return this.options.stripUsage ? joined(out) : null;
   }
 
   /**
@@ -117,8 +120,7 @@ export class SseRelay {
     const event = this.pendingBytes === 0 ? piece : Buffer.concat([...this.pending, piece]);
     this.pending = [];
     this.pendingBytes = 0;
-    const kept = this.inspect(event);
-    if (kept) out.push(kept);
+    this.inspect(event, out);
   }
 
   private takePending(): Buffer {
@@ -144,17 +146,29 @@ export class SseRelay {
     if (counts.promptTokens !== null || counts.completionTokens !== null) this.tokens = counts;
   }
 
-  /** Reads one whole event; returns the bytes to forward for it, or null to drop it. */
-  private inspect(event: Buffer): Buffer | null {
-    if (event.indexOf(DONE) === 0) {
-      this.complete = true;
-      return event;
+  /**
+   * Reads one whole event and adds what to forward of it to `out`: the event, the event without
+   * its "usage": null, or nothing (the usage-only chunk the client did not ask for).
+   */
+  private inspect(event: Buffer, out: Buffer[]): void {
+    if (TERMINAL.some((prefix) => startsWith(event, prefix))) this.complete = true;
+    const usage = event.indexOf(USAGE);
+    if (usage === -1) {
+      out.push(event);
+      return;
     }
-    if (event.indexOf(RESPONSE_COMPLETED) !== -1) this.complete = true;
-    if (event.indexOf(USAGE_KEY) === -1) return event;
-    const nullUsage = event.indexOf(NULL_USAGE);
-    if (nullUsage !== -1) return this.options.stripUsage ? Buffer.concat([event.subarray(0, nullUsage), event.subarray(nullUsage + NULL_USAGE.length)]) : event;
+    const value = usage + USAGE.length;
+    if (event.compare(NULL, 0, NULL.length, value, value + NULL.length) === 0) {
+      if (this.options.stripUsage && event[usage - 1] === COMMA) out.push(event.subarray(0, usage - 1), event.subarray(value + NULL.length));
+      else out.push(event);
+      return;
+    }
     this.countUsage(event.toString("utf8"));
-    return this.options.stripUsage && event.indexOf(NO_CHOICES) !== -1 ? null : event;
+    if (!this.options.stripUsage || event.indexOf(NO_CHOICES) === -1) out.push(event);
   }
+}
+
+function joined(out: Buffer[]): Buffer | null {
+  if (out.length === 0) return null;
+  return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
 }

@@ -44,6 +44,15 @@ describe("prepareBody", () => {
     const responses = prepareBody("responses", "application/json", encode('{"model":"m","stream":true}'));
     expect(responses.stripUsage).toBe(false);
 
+    // The field is added without re-serialising: the client's own bytes (spacing, key order) stay.
+    const spaced = prepareBody("chat/completions", "application/json", encode('{ "model": "m", "stream": true, "messages": [ ] }\n'));
+    expect(spaced.upstream?.toString()).toBe('{ "model": "m", "stream": true, "messages": [ ] ,"stream_options":{"include_usage":true}}\n');
+    const withOptions = prepareBody("chat/completions", "application/json", encode('{"model":"m","stream":true,"stream_options":{"x":1}}'));
+    expect(JSON.parse(decode(withOptions.upstream))).toEqual({ model: "m", stream: true, stream_options: { x: 1, include_usage: true } });
+
+    // JSON that is no object goes upstream untouched (and gets the upstream's own 400).
+    for (const body of ["null", "[1]", "7"]) expect(prepareBody("chat/completions", "application/json", encode(body))).toMatchObject({ model: null, stripUsage: false });
+
     const audio = prepareBody("audio/transcriptions", "multipart/form-data; boundary=x", encode("--x--"));
     expect(audio.logText).toBe("<multipart/form-data, 5 bytes>");
   });
