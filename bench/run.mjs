@@ -197,10 +197,31 @@ function startLoad() {
 /** Requests each target was sent; KeyPool's count is what its request log must reach. */
 const sent = { direct: 0, bare: 0, keypool: 0 };
 
+/** Each target's pid, for its CPU time (the direct target is the fake upstream itself). */
+const pids = { direct: null, bare: null, keypool: null };
+
+/** CPU time in µs of a process (all threads) and of its main thread, from /proc; null elsewhere. */
+function cpuUs(pid) {
+  const ticks = (file) => {
+    const fields = fs.readFileSync(file, "utf8").split(") ")[1].split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  try {
+    const tickUs = 1e6 / 100;
+    return { process: ticks(`/proc/${pid}/stat`) * tickUs, mainThread: ticks(`/proc/${pid}/task/${pid}/stat`) * tickUs };
+  } catch {
+    return null;
+  }
+}
+
 async function measure(load, origins, target, spec) {
+  const before = pids[target] ? cpuUs(pids[target]) : null;
   const result = await load.run({ origin: origins[target], ...spec });
+  const after = pids[target] ? cpuUs(pids[target]) : null;
   sent[target] += result.sent;
-  return result;
+  // CPU per request is steadier than req/s on a shared machine: it does not depend on who else runs.
+  const per = (pick) => (before && after && result.sent > 0 ? (pick(after) - pick(before)) / result.sent : null);
+  return { ...result, cpuUsPerRequest: { process: per((cpu) => cpu.process), mainThread: per((cpu) => cpu.mainThread) } };
 }
 
 async function warmUp(load, origins) {
@@ -333,6 +354,8 @@ function summarizeCase(rounds, index) {
       addedP99Ms: of((r, d) => minus(r.latencyMs.p99, d.latencyMs.p99)),
       addedTtfbP50Ms: of((r, d) => minus(r.ttfbMs.p50, d.ttfbMs.p50)),
       addedTtfbP99Ms: of((r, d) => minus(r.ttfbMs.p99, d.ttfbMs.p99)),
+      cpuUsPerRequest: of((r) => r.cpuUsPerRequest?.process ?? null),
+      mainThreadCpuUsPerRequest: of((r) => r.cpuUsPerRequest?.mainThread ?? null),
       sent: sum((r) => r.sent),
       timeouts: sum((r) => r.timeouts),
       non2xx: sum((r) => r.non2xx),
@@ -374,10 +397,11 @@ function report(results) {
   for (const c of cases.filter((c) => c.kind === "throughput")) {
     for (const [target, label] of Object.entries(TARGETS)) {
       const s = c.summary[target];
-      throughputRows.push([modeName[c.mode], label, num(s.reqPerSec, 0), `${num(s.ratioToDirect, 2)}×`, num(s.p50Ms), num(s.p99Ms), s.timeouts, s.non2xx, s.errors + (s.errorSamples.length ? ` (${s.errorSamples.join(", ")})` : "")]);
+      throughputRows.push([modeName[c.mode], label, num(s.reqPerSec, 0), `${num(s.ratioToDirect, 2)}×`, num(s.p50Ms), num(s.p99Ms), num(s.cpuUsPerRequest, 0), num(s.mainThreadCpuUsPerRequest, 0), s.timeouts, s.non2xx, s.errors + (s.errorSamples.length ? ` (${s.errorSamples.join(", ")})` : "")]);
     }
   }
-  lines.push(table(["case", "target", "req/s", "× direct", "p50 ms", "p99 ms", "timeouts", "non-2xx", "errors"], throughputRows), "");
+  lines.push(table(["case", "target", "req/s", "× direct", "p50 ms", "p99 ms", "CPU µs/req", "main thread µs/req", "timeouts", "non-2xx", "errors"], throughputRows), "");
+  lines.push("CPU µs/req: the target process's CPU time (all threads, and its main thread alone) per request in the window; for direct, the fake upstream's.", "");
 
   lines.push("## Latency (1 connection)", "");
   const latencyRows = [];
@@ -443,6 +467,7 @@ async function main() {
 
   const load = startLoad();
   const origins = { direct: fake.url, bare: bare.url, keypool: keypool.url };
+  Object.assign(pids, { direct: fake.child.pid, bare: bare.child.pid, keypool: keypool.pid });
   await warmUp(load, origins);
   const rounds = await measureRounds(load, origins);
   console.error("memory case");
