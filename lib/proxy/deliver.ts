@@ -3,14 +3,14 @@ import { env } from "../env";
 import { maskKey } from "../crypto/mask";
 import type { PoolKey } from "../keys/status";
 import { tokensFromJsonTail } from "../usage/tokens";
+import { ApiError } from "../http/errors";
+import { BodySample } from "./body-sample";
 import { loggable, type Exchange, type Outcome } from "./exchange";
 import { clientResponseHeaders, headerValue } from "./headers";
 import { replyError, type Reply } from "./reply";
-import { ApiError } from "../http/errors";
 import { SseRelay } from "./sse";
 import { StreamLogTap } from "./stream-log";
 import { isBodyTimeout, type UpstreamAnswer } from "./upstream";
-import { BodySample } from "./body-sample";
 
 /** The upstream headers a client may see, plus (for the playground) the masked key that served. */
 export function servedHeaders(exchange: Exchange, key: PoolKey, upstream: IncomingHttpHeaders, bodyUnchanged: boolean): OutgoingHttpHeaders {
@@ -35,8 +35,9 @@ export function deliver(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer
 type Pumped = { error: unknown; ttfbMs: number | null };
 
 /**
- * Upstream body → client, Node streams end to end with backpressure. `transform` decides what of
- * each read to forward, `flush` what to add at the end. Never rejects.
+ * Upstream body → client as it arrives, with backpressure (a full client socket pauses the
+ * upstream read). `transform` decides what of each read to forward, `flush` what to add at the
+ * end. Never rejects.
  */
 function pump(exchange: Exchange, answer: UpstreamAnswer, reply: Reply, transform: (chunk: Buffer) => Buffer | null, flush: () => Buffer | null): Promise<Pumped> {
   const { body } = answer;
@@ -135,7 +136,7 @@ async function relayJson(exchange: Exchange, key: PoolKey, answer: UpstreamAnswe
   let held: Buffer[] = [];
   let heldBytes = 0;
   const release = (): Buffer => {
-    const out = Buffer.concat(held, heldBytes);
+    const out = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes);
     held = [];
     return out;
   };
