@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { env } from "../env";
@@ -8,6 +7,7 @@ import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "../proxy/headers";
 import { replyError } from "../proxy/reply";
 import { serveV1 } from "../proxy/v1";
 import { accessLog } from "./access-log";
+import { newRequestId } from "./request-id";
 
 /** Next's request handler: pages, server actions and /api. */
 export type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -22,8 +22,12 @@ export type KeyPoolServer = {
 
 const isV1 = (url: string) => url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?");
 
-/** What the client may still send after an early answer, read and dropped before the connection is cut. */
-const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * What the client may still send after an early answer, read and dropped before the connection is
+ * cut (as nginx's lingering close does): a client only notices the answer after what it had
+ * already written, often megabytes on a fast link. Dropped bytes cost no memory.
+ */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 const DRAIN_TIMEOUT_MS = 5000;
 
 /**
@@ -61,7 +65,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
 
   const server = http.createServer((req, res) => {
     const startedMs = performance.now();
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const url = req.url ?? "/";
     inflight.add(res);
