@@ -15,12 +15,25 @@ const CR = 0x0d;
 const COMMA = 0x2c;
 // Inside a JSON string every quote is escaped, so these only ever match keys and values.
 const USAGE = Buffer.from('"usage":');
-const NULL = Buffer.from("null");
 const NO_CHOICES = Buffer.from('"choices":[]');
 // Terminal events, as OpenAI starts them: chat's [DONE], the Responses API's completed event.
-const TERMINAL = ["data: [DONE]", "event: response.completed", 'data: {"type":"response.completed"'].map((text) => Buffer.from(text));
+const DONE = Buffer.from("data: [DONE]");
+const COMPLETED_EVENT = Buffer.from("event: response.completed");
+const COMPLETED_DATA = Buffer.from('data: {"type":"response.completed"');
+const BLANK_LINE = Buffer.from("\n\n");
 
 const startsWith = (event: Buffer, prefix: Buffer) => event.length >= prefix.length && event.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+
+/** Whether the event is one that ends a stream; decided by its first bytes, most events by one. */
+function isTerminal(event: Buffer): boolean {
+  if (event[0] === 0x65) return startsWith(event, COMPLETED_EVENT);
+  if (event.length <= DONE.length + 4) return startsWith(event, DONE);
+  return event[6] === 0x7b && event[8] === 0x74 && startsWith(event, COMPLETED_DATA);
+}
+
+/** `null` at `at`, compared in place. */
+const isNull = (event: Buffer, at: number) => event[at] === 0x6e && event[at + 1] === 0x75 && event[at + 2] === 0x6c && event[at + 3] === 0x6c;
+
 /** An event larger than this passes through uninspected, so no event can grow the process. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 /** Of an uninspected event, its end is kept: usage sits there. */
@@ -41,6 +54,8 @@ export class SseRelay {
   /** Bytes of the current line seen so far, and the last byte seen: a blank line may span reads. */
   private lineBytes = 0;
   private lastByte = 0;
+  /** Lines end in LF alone (OpenAI's way): events are then found by one search for a blank line each. */
+  private lfOnly: boolean | null = null;
   /** Inside an event over MAX_EVENT_BYTES: forwarded as it comes, only its tail kept. */
   private oversized = false;
   private tail = "";
@@ -52,6 +67,33 @@ export class SseRelay {
   /** Returns what to forward now: the read itself, or (stripping) the finished events kept. */
   push(chunk: Buffer): Buffer | null {
     const out: Buffer[] = [];
+    if (this.lfOnly === null) {
+      const lf = chunk.indexOf(LF);
+      if (lf !== -1) this.lfOnly = (lf > 0 ? chunk[lf - 1] : this.lastByte) !== CR;
+    }
+    const eventStart = this.lfOnly ? this.splitOnBlankLines(chunk, out) : this.splitOnLines(chunk, out);
+    this.lastByte = chunk[chunk.length - 1] ?? this.lastByte;
+    if (eventStart < chunk.length) this.hold(chunk.subarray(eventStart), out);
+    return this.options.stripUsage ? joined(out) : chunk;
+  }
+
+  /** Ends every event whose blank line is in this read; returns where the unfinished rest starts. */
+  private splitOnBlankLines(chunk: Buffer, out: Buffer[]): number {
+    let eventStart = 0;
+    // The blank line's two LFs may fall on either side of the read boundary.
+    if (this.pendingBytes > 0 && this.lastByte === LF && chunk[0] === LF) {
+      this.endEvent(chunk.subarray(0, 1), out);
+      eventStart = 1;
+    }
+    for (let blank = chunk.indexOf(BLANK_LINE, eventStart); blank !== -1; blank = chunk.indexOf(BLANK_LINE, eventStart)) {
+      this.endEvent(chunk.subarray(eventStart, blank + 2), out);
+      eventStart = blank + 2;
+    }
+    return eventStart;
+  }
+
+  /** The general way, for lines ending in CRLF: line by line, a blank line ends the event. */
+  private splitOnLines(chunk: Buffer, out: Buffer[]): number {
     let eventStart = 0;
     let lineStart = 0;
     for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lineStart)) {
@@ -65,9 +107,7 @@ export class SseRelay {
       }
     }
     this.lineBytes += chunk.length - lineStart;
-    this.lastByte = chunk[chunk.length - 1] ?? this.lastByte;
-    if (eventStart < chunk.length) this.hold(chunk.subarray(eventStart), out);
-    return this.options.stripUsage ? joined(out) : chunk;
+    return eventStart;
   }
 
   /** What is left when the upstream ends: an event without its blank line. */
@@ -151,15 +191,15 @@ export class SseRelay {
    * its "usage": null, or nothing (the usage-only chunk the client did not ask for).
    */
   private inspect(event: Buffer, out: Buffer[]): void {
-    if (TERMINAL.some((prefix) => startsWith(event, prefix))) this.complete = true;
+    if (isTerminal(event)) this.complete = true;
     const usage = event.indexOf(USAGE);
     if (usage === -1) {
       out.push(event);
       return;
     }
     const value = usage + USAGE.length;
-    if (event.compare(NULL, 0, NULL.length, value, value + NULL.length) === 0) {
-      if (this.options.stripUsage && event[usage - 1] === COMMA) out.push(event.subarray(0, usage - 1), event.subarray(value + NULL.length));
+    if (isNull(event, value)) {
+      if (this.options.stripUsage && event[usage - 1] === COMMA) out.push(event.subarray(0, usage - 1), event.subarray(value + 4));
       else out.push(event);
       return;
     }
