@@ -44,8 +44,19 @@ function pump(exchange: Exchange, answer: UpstreamAnswer, reply: Reply, transfor
   return new Promise((resolve) => {
     let ttfbMs: number | null = null;
     const resume = () => body.resume();
+    // A read and the upstream's end often arrive in the same tick: corked, they leave in one write.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      reply.uncork();
+    };
     body.listen({
       data: (chunk) => {
+        if (!corked) {
+          corked = true;
+          reply.cork();
+          process.nextTick(uncork);
+        }
         ttfbMs ??= exchange.elapsedMs();
         let out: Buffer | null;
         try {

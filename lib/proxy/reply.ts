@@ -13,6 +13,8 @@ export type Reply = {
   write(chunk: Buffer | string): boolean;
   end(chunk?: Buffer | string): unknown;
   destroy(error?: Error): unknown;
+  cork(): void;
+  uncork(): void;
   once(event: "drain" | "close", listener: () => void): unknown;
 };
 
