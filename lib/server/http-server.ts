@@ -68,7 +68,6 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
     const requestId = newRequestId();
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const url = req.url ?? "/";
-    inflight.add(res);
     res.once("close", () => {
       inflight.delete(res);
       // An answer given before the body was read (a 413, a 401): drop the rest, bounded.
@@ -77,10 +76,12 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
       if (draining && inflight.size === 0) drained?.();
     });
     // A request on a kept-alive connection after SIGTERM goes elsewhere: this process is leaving.
+    // (Not in flight: behind a pipelined answer that closes the connection it may never be sent.)
     if (draining) {
       replyError(res, new ApiError(503, "server_error", "shutting_down", "KeyPool is shutting down; retry the request."), { connection: "close", "retry-after": "1" });
       return;
     }
+    inflight.add(res);
     if (isV1(url)) {
       serveV1(req, res, requestId).catch((error: unknown) => {
         logError("serving /v1 failed", error, { requestId });

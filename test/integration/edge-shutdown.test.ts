@@ -1,4 +1,5 @@
 import http from "node:http";
+import net from "node:net";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
@@ -107,6 +108,42 @@ describe("graceful stop (SHUTDOWN_GRACE_MS=5000)", () => {
       }
     } finally {
       db.close();
+    }
+  });
+});
+
+describe("graceful stop with a pipelined request", () => {
+  it("answers a request that arrives on an in-flight connection after SIGTERM with a 503 that closes it, and still finishes the stream before it", async () => {
+    const own = await startKeyPool({ upstreamUrl: upstream.url, env: { SHUTDOWN_GRACE_MS: "5000" } });
+    try {
+      await addKeys(own, [fakeKey("PIPE")]);
+      const { hostname, port } = new URL(own.url);
+      const socket = net.connect(Number(port), hostname);
+      let received = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (piece: string) => (received += piece));
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      const request = `POST /v1/chat/completions HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${ADMIN_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(CHAT)}\r\n\r\n${CHAT}`;
+      const callsBefore = upstream.calls.length;
+      socket.write(request);
+      expect(await eventually(() => upstream.calls.length > callsBefore)).toBe(true);
+      own.signal("SIGTERM");
+      expect(await eventually(() => own.output().includes('"msg":"stopping'))).toBe(true);
+      // The same connection, while A is still in flight: an HTTP/1.1 pipelined request.
+      socket.write(request);
+      await withTimeout(closed, 10_000, "the connection to close");
+
+      const statuses = [...received.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((match) => Number(match[1]));
+      expect(statuses[0]).toBe(200);
+      expect(received).toContain("data: [DONE]");
+      // The second request was not served: answered 503 (and the connection closed), or not at all.
+      expect(statuses.slice(1).every((status) => status === 503)).toBe(true);
+      expect(await withTimeout(own.exited, 15_000, "KeyPool exit after SIGTERM")).toBe(0);
+      expect(upstream.calls.length).toBe(callsBefore + 1);
+      // A refused request is not waited for: the stop did not need the grace period to run out.
+      expect(own.output()).not.toContain("grace period over");
+    } finally {
+      await own.kill().catch(() => undefined);
     }
   });
 });
