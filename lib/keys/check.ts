@@ -1,14 +1,13 @@
 import { APIError } from "openai";
 import { db } from "../db";
-import { env } from "../env";
 import { notFound } from "../http/errors";
-import { classify } from "../proxy/classify";
 import { scrubKeys } from "../proxy/scrub";
 import { upstreamClient } from "../upstream-client";
 import { poolKeys, reloadPool } from "./pool";
 import { getKey } from "./queries";
 import type { PublicKey } from "./schemas";
 import type { KeyStatus } from "./status";
+import { keyVerdictOf } from "./verdict";
 
 type CheckOutcome = { status: KeyStatus | null; coolingUntil: Date | null; error: string | null };
 
@@ -18,17 +17,9 @@ async function probe(apiKey: string): Promise<CheckOutcome> {
     await upstreamClient(apiKey, 15_000).models.list();
     return { status: "active", coolingUntil: null, error: null };
   } catch (error) {
-    if (!(error instanceof APIError) || error.status === undefined) {
-      const message = error instanceof Error ? error.message : String(error);
-      return { status: null, coolingUntil: null, error: scrubKeys(`check failed: ${message}`) };
-    }
-    const body = JSON.stringify({ error: error.error ?? {} });
-    const headers = error.headers ?? new Headers();
-    const verdict = classify(error.status, headers, body, Date.now(), env().COOLDOWN_SECONDS * 1000);
-    const message = scrubKeys(`${error.status}: ${error.message}`).slice(0, 500);
-    if (verdict.kind === "invalid" || verdict.kind === "exhausted") return { status: verdict.kind, coolingUntil: null, error: message };
-    if (verdict.kind === "cooling") return { status: "cooling", coolingUntil: new Date(verdict.untilMs), error: message };
-    return { status: null, coolingUntil: null, error: message };
+    const detail = error instanceof APIError && error.status !== undefined ? `${error.status}: ${error.message}` : `check failed: ${error instanceof Error ? error.message : String(error)}`;
+    const verdict = keyVerdictOf(error);
+    return { status: verdict?.status ?? null, coolingUntil: verdict?.coolingUntil ?? null, error: scrubKeys(detail).slice(0, 500) };
   }
 }
 

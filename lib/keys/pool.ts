@@ -48,16 +48,18 @@ export async function reloadPool(): Promise<void> {
 }
 
 /**
- * Records a health change seen by the proxy: memory first (the next pick sees it at once),
- * the database write off the request's path.
+ * Records a health change seen by the proxy or a sync: memory first (the next pick sees it at
+ * once), the database write off the request's path. A key the admin disabled stays disabled,
+ * whatever a request that was already under way learns about it.
  */
 export function markKey(id: number, status: KeyStatus, coolingUntil: Date | null, lastError: string | null): void {
   const key = state.keys.find((candidate) => candidate.id === id);
+  if (key?.status === "disabled") return;
   if (key) {
     key.status = status;
     key.coolingUntil = coolingUntil;
   }
   db.key
-    .update({ where: { id }, data: { status, coolingUntil, ...(lastError !== null ? { lastError } : {}) } })
+    .updateMany({ where: { id, status: { not: "disabled" } }, data: { status, coolingUntil, ...(lastError !== null ? { lastError } : {}) } })
     .catch((error: unknown) => logError("could not store key status", error, { keyId: id }));
 }

@@ -1,7 +1,7 @@
-import { APIError } from "openai";
 import { db } from "../db";
 import { ApiError } from "../http/errors";
 import { markKey } from "../keys/pool";
+import { keyVerdictOf } from "../keys/verdict";
 import { pickKey } from "../rotation/rotator";
 import { scrubKeys } from "../proxy/scrub";
 import { upstreamClient } from "../upstream-client";
@@ -25,7 +25,8 @@ async function fetchUpstreamModels(): Promise<UpstreamModel[]> {
       return models;
     } catch (error) {
       lastError = scrubKeys(error instanceof Error ? error.message : String(error));
-      if (error instanceof APIError && (error.status === 401 || error.status === 403)) markKey(key.id, "invalid", null, lastError.slice(0, 500));
+      const verdict = keyVerdictOf(error);
+      if (verdict) markKey(key.id, verdict.status, verdict.coolingUntil, lastError.slice(0, 500));
     }
   }
   throw new ApiError(503, "server_error", "sync_failed", `Could not fetch the model list upstream: ${lastError}`);

@@ -1,20 +1,44 @@
 export type AttemptVerdict =
+  /** A success, or the client's own error: it goes back as it came. */
   | { kind: "deliver" }
+  /** The upstream says the key itself is bad. */
   | { kind: "invalid" }
   | { kind: "exhausted" }
   | { kind: "cooling"; untilMs: number }
+  /** Permission, scope, region or model access: the request's error, not the key's; another key may do. */
+  | { kind: "request" }
+  /** An OpenAI 401/403 that names no cause: a cheap call with the key decides before it is blamed. */
+  | { kind: "confirm" }
+  /** 5xx, and anything that is not an OpenAI error (a gateway's or firewall's page): upstream trouble. */
   | { kind: "transient" };
 
-type ErrorBody = { error?: { code?: unknown; type?: unknown } };
+export type OpenAIError = { code: string | null; type: string | null; message: string };
 
-function errorCode(body: string): string | null {
+// Codes by which OpenAI says the key (or the account behind it) is unusable.
+const KEY_CODES = new Set(["invalid_api_key", "account_deactivated", "invalid_organization", "no_organization", "organization_deactivated", "user_deactivated"]);
+// Codes and types that belong to the request: another key (another project) may be allowed.
+const REQUEST_CODES = new Set(["unsupported_country_region_territory", "model_not_found", "insufficient_permissions", "missing_scope", "model_not_available"]);
+const REQUEST_TYPES = new Set(["request_forbidden"]);
+// OpenAI sends scope errors of restricted keys without a code; their wording is all there is.
+const SCOPE_MESSAGE = /missing scopes|insufficient permissions/i;
+const INCORRECT_KEY_MESSAGE = /incorrect api key provided/i;
+
+/** The error object of an OpenAI error answer (`{"error": {…}}`); null for anything else. */
+export function openAIError(body: string): OpenAIError | null {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(body) as ErrorBody;
-    const code = parsed.error?.code ?? parsed.error?.type;
-    return typeof code === "string" ? code : null;
+    parsed = JSON.parse(body);
   } catch {
     return null;
   }
+  const error = (parsed as { error?: unknown } | null)?.error;
+  if (!error || typeof error !== "object") return null;
+  const { code, type, message } = error as { code?: unknown; type?: unknown; message?: unknown };
+  return {
+    code: typeof code === "string" ? code : null,
+    type: typeof type === "string" ? type : null,
+    message: typeof message === "string" ? message : "",
+  };
 }
 
 /** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
@@ -26,14 +50,27 @@ export function retryAfterMs(header: string | null, now: number): number | null 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-/** What an upstream answer means for the key and for the request (SPEC §5). */
+function refusal(error: OpenAIError): AttemptVerdict {
+  if ((error.code && KEY_CODES.has(error.code)) || INCORRECT_KEY_MESSAGE.test(error.message)) return { kind: "invalid" };
+  if ((error.code && REQUEST_CODES.has(error.code)) || (error.type && REQUEST_TYPES.has(error.type)) || SCOPE_MESSAGE.test(error.message)) return { kind: "request" };
+  return { kind: "confirm" };
+}
+
+/**
+ * What an upstream answer means for the key and for the request: from what the error says, not
+ * only its status. Only an OpenAI error can condemn a key; a page from something in between is
+ * upstream trouble.
+ */
 export function classify(status: number, retryAfter: string | null, body: string, now: number, defaultCooldownMs: number): AttemptVerdict {
   if (status < 400) return { kind: "deliver" };
-  if (status === 401 || status === 403) return { kind: "invalid" };
+  if (status >= 500) return { kind: "transient" };
+  const error = openAIError(body);
+  if (status === 401 || status === 403) return error ? refusal(error) : { kind: "transient" };
   if (status === 429) {
-    if (errorCode(body) === "insufficient_quota") return { kind: "exhausted" };
+    if (!error) return { kind: "transient" };
+    if (error.code === "insufficient_quota" || error.type === "insufficient_quota") return { kind: "exhausted" };
     return { kind: "cooling", untilMs: now + (retryAfterMs(retryAfter, now) ?? defaultCooldownMs) };
   }
-  if (status >= 500) return { kind: "transient" };
+  if (status === 404 && error?.code === "model_not_found") return { kind: "request" };
   return { kind: "deliver" };
 }

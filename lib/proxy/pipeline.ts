@@ -5,7 +5,9 @@ import { logError } from "../log";
 import { markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
-import { classify } from "./classify";
+import { nowMs } from "../clock";
+import { classify, openAIError } from "./classify";
+import { confirmRefusal } from "./confirm";
 import { deliver, servedHeaders } from "./deliver";
 import { Exchange, loggable, type ProxyRequest } from "./exchange";
 import { clientResponseHeaders, headerValue, upstreamRequestHeaders } from "./headers";
@@ -18,10 +20,14 @@ import { callUpstream, isHeadersTimeout, upstreamErrorCode, type UpstreamAnswer 
 export type { ProxyRequest } from "./exchange";
 
 const MAX_ATTEMPTS = 10;
+/** The same request-level refusal (scope, region, model access) from this many keys is the request's answer. */
+const REFUSALS_BEFORE_ANSWER = 3;
 /** Error answers are read whole to classify them; none is legitimately this large. */
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
 type Failure = { status: number; headers: IncomingHttpHeaders | null; body: string | null; message: string };
+/** A request-level refusal, kept to be handed to the client as the upstream sent it. */
+type Refusal = { key: PoolKey; answer: UpstreamAnswer; text: string; message: string };
 
 /**
  * pick key → forward → classify → retry → record, answering into `reply`. Resolves once the
@@ -50,6 +56,8 @@ async function forward(exchange: Exchange, reply: Reply): Promise<void> {
   const tried = new Set<number>();
   let transientFailures = 0;
   let lastFailure: Failure | null = null;
+  let refusals = 0;
+  let lastRefusal: Refusal | null = null;
 
   while (exchange.attempts.length < MAX_ATTEMPTS) {
     if (exchange.stopped) return stopped(exchange, reply, exchange.attempts.at(-1)?.keyId ?? null);
@@ -69,19 +77,44 @@ async function forward(exchange: Exchange, reply: Reply): Promise<void> {
       attempt.failed = true;
       const text = scrubKeys((await readBounded(answer)).toString("utf8"), key.apiKey);
       if (exchange.stopped) return stopped(exchange, reply, key.id);
-      const verdict = classify(answer.status, headerValue(answer.headers, "retry-after"), text, Date.now(), COOLDOWN_SECONDS * 1000);
+      const first = classify(answer.status, headerValue(answer.headers, "retry-after"), text, nowMs(), COOLDOWN_SECONDS * 1000);
+      const verdict = first.kind === "confirm" ? await confirmRefusal(key) : first;
+      if (exchange.stopped) return stopped(exchange, reply, key.id);
       const message = upstreamMessage(answer.status, text);
-      if (verdict.kind === "deliver") return deliverError(exchange, key, answer, text, message, reply);
+      if (verdict.kind === "deliver") return deliverError(exchange, { key, answer, text, message }, reply);
+      if (verdict.kind === "request") {
+        // Another key (another project) may be allowed; the same refusal from several is the answer.
+        lastRefusal = { key, answer, text, message };
+        refusals += 1;
+        if (refusals >= REFUSALS_BEFORE_ANSWER) return deliverError(exchange, lastRefusal, reply);
+        continue;
+      }
       if (verdict.kind === "invalid") markKey(key.id, "invalid", null, message);
       if (verdict.kind === "exhausted") markKey(key.id, "exhausted", null, message);
       if (verdict.kind === "cooling") markKey(key.id, "cooling", new Date(verdict.untilMs), message);
       if (verdict.kind !== "transient") continue;
-      lastFailure = { status: answer.status, headers: answer.headers, body: text, message };
+      lastFailure = failureOf(answer, text, message);
     }
     transientFailures += 1;
     if (transientFailures > MAX_RETRIES) break;
   }
+  if (lastRefusal) return deliverError(exchange, lastRefusal, reply);
   giveUp(exchange, lastFailure, reply);
+}
+
+/**
+ * A transient failure to report if no key succeeds. An answer that is no OpenAI error (a
+ * gateway's page) is not passed on as if OpenAI had said it: the client gets a 502 naming it.
+ */
+function failureOf(answer: UpstreamAnswer, text: string, message: string): Failure {
+  if (openAIError(text)) return { status: answer.status, headers: answer.headers, body: text, message };
+  const type = (headerValue(answer.headers, "content-type") ?? "no content type").split(";")[0];
+  return {
+    status: answer.status >= 500 ? answer.status : 502,
+    headers: null,
+    body: null,
+    message: scrubKeys(`upstream answered ${answer.status} with ${type} instead of an OpenAI error (a gateway, firewall or proxy between KeyPool and OPENAI_BASE_URL?)`),
+  };
 }
 
 type Sent = { kind: "answer"; answer: UpstreamAnswer } | { kind: "failed"; failure: Failure } | { kind: "stopped" };
@@ -124,7 +157,7 @@ function readBounded(answer: UpstreamAnswer): Promise<Buffer> {
   });
 }
 
-function deliverError(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, text: string, message: string, reply: Reply): void {
+function deliverError(exchange: Exchange, { key, answer, text, message }: Refusal, reply: Reply): void {
   exchange.finish({ keyId: key.id, status: answer.status, error: message, responseBody: loggable(text) });
   reply.writeHead(answer.status, servedHeaders(exchange, key, answer.headers, false));
   reply.end(text);

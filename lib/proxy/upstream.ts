@@ -120,6 +120,35 @@ export function callUpstream(call: UpstreamCall, owner: CallOwner): Promise<Upst
   });
 }
 
+/** How long the cheap confirming call may take. */
+const PROBE_TIMEOUT_MS = 10_000;
+/** Of a refusal, what is read: enough for any OpenAI error. */
+const PROBE_BODY_LIMIT = 64 * 1024;
+
+/** Lists models with the key: the cheapest call that shows whether the upstream accepts it at all. */
+export async function probeKey(apiKey: string): Promise<{ status: number; body: string }> {
+  const { pool, basePath } = upstream();
+  const answer = await pool.request({
+    method: "GET",
+    path: `${basePath}/models`,
+    headers: { authorization: `Bearer ${apiKey}` },
+    headersTimeout: PROBE_TIMEOUT_MS,
+    bodyTimeout: PROBE_TIMEOUT_MS,
+  });
+  if (answer.statusCode < 400) {
+    await answer.body.dump();
+    return { status: answer.statusCode, body: "" };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > PROBE_BODY_LIMIT) break;
+  }
+  return { status: answer.statusCode, body: Buffer.concat(chunks).toString("utf8") };
+}
+
 type CodedError = { code?: unknown; cause?: unknown };
 
 /** The undici or system error code of a failed call (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, …). */

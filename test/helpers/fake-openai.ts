@@ -18,7 +18,13 @@ export type Behavior =
   | "idle" // answers a chat completion with a stream that sends IDLE_CHUNKS, then nothing, keeping the connection open
   | "echo400" // 400 invalid_request_error whose message quotes the full key
   | "echo401" // 401 invalid_api_key whose message quotes the full key
-  | "long"; // like "ok", but the reply's content is LONG_REPLY (streamed in 100-character chunks when asked)
+  | "long" // like "ok", but the reply's content is LONG_REPLY (streamed in 100-character chunks when asked)
+  | "scope401" // 401 of a restricted key: "insufficient permissions … Missing scopes", no code
+  | "region403" // 403 unsupported_country_region_territory (type request_forbidden), as OpenAI answers whole IP ranges
+  | "html403" // 403 with an HTML page, as a gateway or firewall in between answers
+  | "model403" // 403 model_not_found: the key's project may not use the model
+  | "deactivated" // 401 account_deactivated
+  | "refusechat"; // 403 with a code KeyPool does not know on every path but GET /v1/models, which works
 
 export type Call = { key: string; method: string; path: string; body: unknown; headers: http.IncomingHttpHeaders };
 
@@ -77,8 +83,28 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-function failFor(behavior: Behavior, key: string, res: http.ServerResponse, fake: FakeOpenAI): boolean {
+function failFor(behavior: Behavior, key: string, res: http.ServerResponse, fake: FakeOpenAI, path = ""): boolean {
   switch (behavior) {
+    case "scope401":
+      sendJson(res, 401, openaiError("You have insufficient permissions for this operation. Missing scopes: model.request. Check that you have the correct role in your organization (Reader, Writer, Owner) and project (Member, Owner), and if you're using a restricted API key, that it has the necessary scopes.", "invalid_request_error", null));
+      return true;
+    case "region403":
+      sendJson(res, 403, openaiError("Country, region, or territory not supported", "request_forbidden", "unsupported_country_region_territory"));
+      return true;
+    case "html403":
+      res.writeHead(403, { "content-type": "text/html; charset=utf-8" });
+      res.end("<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>gateway</center></body></html>");
+      return true;
+    case "model403":
+      sendJson(res, 403, openaiError("Project `proj_fake` does not have access to model `gpt-4o`", "invalid_request_error", "model_not_found"));
+      return true;
+    case "deactivated":
+      sendJson(res, 401, openaiError("This key is associated with a deactivated account. If you feel this is an error, contact us through our help center.", "invalid_request_error", "account_deactivated"));
+      return true;
+    case "refusechat":
+      if (path === "/v1/models") return false;
+      sendJson(res, 403, openaiError("This operation is not allowed here.", "invalid_request_error", "operation_not_allowed"));
+      return true;
     case "invalid":
       sendJson(res, 401, openaiError(`Incorrect API key provided: ${key.slice(0, 3)}****${key.slice(-4)}.`, "invalid_request_error", "invalid_api_key"));
       return true;
@@ -269,7 +295,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     }
     fake.calls.push({ key, method: req.method ?? "", path, body, headers: req.headers });
     const behavior = fake.behaviors.get(key) ?? fake.defaultBehavior;
-    if (behavior !== "cut" && failFor(behavior, key, res, fake)) return;
+    if (behavior !== "cut" && failFor(behavior, key, res, fake, path)) return;
     if (path === "/v1/models" && req.method === "GET") {
       sendJson(res, 200, { object: "list", data: MODELS.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "openai" })) }, { "openai-processing-ms": "3" });
       return;

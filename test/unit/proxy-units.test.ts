@@ -11,15 +11,33 @@ const none = null;
 
 describe("classify", () => {
   const now = 1_000_000;
+  const err = (code: string | null, message = "m", type = "invalid_request_error") => JSON.stringify({ error: { message, type, param: null, code } });
+
   it("maps upstream answers to what happens to the key", () => {
     expect(classify(200, none, "", now, 60_000)).toEqual({ kind: "deliver" });
-    expect(classify(401, none, "", now, 60_000)).toEqual({ kind: "invalid" });
-    expect(classify(403, none, "", now, 60_000)).toEqual({ kind: "invalid" });
-    expect(classify(429, none, JSON.stringify({ error: { code: "insufficient_quota" } }), now, 60_000)).toEqual({ kind: "exhausted" });
-    expect(classify(429, "7", "{}", now, 60_000)).toEqual({ kind: "cooling", untilMs: now + 7000 });
-    expect(classify(429, none, "not json", now, 60_000)).toEqual({ kind: "cooling", untilMs: now + 60_000 });
+    expect(classify(401, none, err("invalid_api_key", "Incorrect API key provided: sk-...abcd"), now, 60_000)).toEqual({ kind: "invalid" });
+    expect(classify(401, none, err(null, "Incorrect API key provided: sk-...abcd"), now, 60_000)).toEqual({ kind: "invalid" });
+    expect(classify(401, none, err("account_deactivated"), now, 60_000)).toEqual({ kind: "invalid" });
+    expect(classify(429, none, err("insufficient_quota"), now, 60_000)).toEqual({ kind: "exhausted" });
+    expect(classify(429, "7", err("rate_limit_exceeded"), now, 60_000)).toEqual({ kind: "cooling", untilMs: now + 7000 });
+    expect(classify(429, none, err(null), now, 60_000)).toEqual({ kind: "cooling", untilMs: now + 60_000 });
     expect(classify(500, none, "", now, 60_000)).toEqual({ kind: "transient" });
-    expect(classify(404, none, "", now, 60_000)).toEqual({ kind: "deliver" });
+    expect(classify(400, none, err("invalid_value"), now, 60_000)).toEqual({ kind: "deliver" });
+    expect(classify(404, none, err(null, "Invalid URL"), now, 60_000)).toEqual({ kind: "deliver" });
+  });
+
+  it("leaves the key alone when the refusal belongs to the request or to something in between", () => {
+    // Region, scope, model access: another key (another project) may be allowed.
+    expect(classify(403, none, err("unsupported_country_region_territory", "Country, region, or territory not supported", "request_forbidden"), now, 60_000)).toEqual({ kind: "request" });
+    expect(classify(401, none, err(null, "You have insufficient permissions for this operation. Missing scopes: api.model.read."), now, 60_000)).toEqual({ kind: "request" });
+    expect(classify(403, none, err("model_not_found", "Project does not have access to model gpt-5"), now, 60_000)).toEqual({ kind: "request" });
+    expect(classify(404, none, err("model_not_found", "The model `x` does not exist or you do not have access to it."), now, 60_000)).toEqual({ kind: "request" });
+    // An OpenAI refusal that names no cause is confirmed with the key before it is blamed.
+    expect(classify(403, none, err("permission_denied", "You are not allowed to use this key."), now, 60_000)).toEqual({ kind: "confirm" });
+    // Not an OpenAI error at all: a gateway's or firewall's page is upstream trouble.
+    expect(classify(403, none, "<html><body>403 Forbidden</body></html>", now, 60_000)).toEqual({ kind: "transient" });
+    expect(classify(401, none, "Unauthorized", now, 60_000)).toEqual({ kind: "transient" });
+    expect(classify(429, none, "<html>Too Many Requests</html>", now, 60_000)).toEqual({ kind: "transient" });
   });
 
   it("reads Retry-After as seconds or as a date", () => {
