@@ -74,3 +74,35 @@ export function classify(status: number, retryAfter: string | null, body: string
   if (status === 404 && error?.code === "model_not_found") return { kind: "request" };
   return { kind: "deliver" };
 }
+
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/** OpenAI's reset durations ("1s", "6m0s", "20ms", "1h2m3.5s") in milliseconds; null when unreadable. */
+export function resetDurationMs(value: string | null): number | null {
+  if (!value) return null;
+  let total = 0;
+  let matched = "";
+  for (const [part, amount, unit] of value.matchAll(DURATION_PART)) {
+    total += Number(amount) * (UNIT_MS[unit as string] ?? 0);
+    matched += part;
+  }
+  return matched === value.trim() && matched !== "" ? total : null;
+}
+
+type Limit = { remaining: string | null; reset: string | null };
+
+/**
+ * When a key's last answer says it has no requests or tokens left in the current window: the
+ * time it may be used again (the later reset of the spent limits). Null while it has some left or
+ * when the headers cannot be read.
+ */
+export function restUntil(limits: readonly Limit[], now: number): number | null {
+  let until: number | null = null;
+  for (const { remaining, reset } of limits) {
+    if (remaining === null || Number(remaining) !== 0) continue;
+    const ms = resetDurationMs(reset);
+    if (ms !== null) until = Math.max(until ?? 0, now + ms);
+  }
+  return until;
+}

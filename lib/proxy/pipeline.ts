@@ -6,7 +6,7 @@ import { markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
 import { nowMs } from "../clock";
-import { classify, openAIError } from "./classify";
+import { classify, openAIError, restUntil } from "./classify";
 import { confirmRefusal } from "./confirm";
 import { deliver, servedHeaders } from "./deliver";
 import { Exchange, loggable, type ProxyRequest } from "./exchange";
@@ -73,7 +73,10 @@ async function forward(exchange: Exchange, reply: Reply): Promise<void> {
     } else {
       const { answer } = sent;
       exchange.upstreamRequestId = headerValue(answer.headers, "x-request-id");
-      if (answer.status < 400) return deliver(exchange, key, answer, reply);
+      if (answer.status < 400) {
+        restIfSpent(key, answer);
+        return deliver(exchange, key, answer, reply);
+      }
       attempt.failed = true;
       const text = scrubKeys((await readBounded(answer)).toString("utf8"), key.apiKey);
       if (exchange.stopped) return stopped(exchange, reply, key.id);
@@ -100,6 +103,19 @@ async function forward(exchange: Exchange, reply: Reply): Promise<void> {
   }
   if (lastRefusal) return deliverError(exchange, lastRefusal, reply);
   giveUp(exchange, lastFailure, reply);
+}
+
+/** A key whose answer says its requests or tokens are spent rests until they reset, instead of earning a 429 first. */
+function restIfSpent(key: PoolKey, answer: UpstreamAnswer): void {
+  const requests = headerValue(answer.headers, "x-ratelimit-remaining-requests");
+  const tokens = headerValue(answer.headers, "x-ratelimit-remaining-tokens");
+  if (requests !== "0" && tokens !== "0") return;
+  const limits = [
+    { remaining: requests, reset: headerValue(answer.headers, "x-ratelimit-reset-requests") },
+    { remaining: tokens, reset: headerValue(answer.headers, "x-ratelimit-reset-tokens") },
+  ];
+  const until = restUntil(limits, nowMs());
+  if (until !== null) markKey(key.id, "cooling", new Date(until), "rate limit spent (x-ratelimit-remaining-* is 0); resting until it resets");
 }
 
 /**

@@ -134,3 +134,28 @@ describe("key checks and model sync share the verdicts", () => {
     expect(await statuses()).toEqual(["active", "active"]);
   });
 });
+
+describe("rate limits seen before they bite", () => {
+  it("a key whose answer says no tokens are left rests until the reset; unreadable values are ignored", async () => {
+    const { keys } = await replacePool(server, upstream, "ok", "ok");
+    try {
+      upstream.extraHeaders = { "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "30s" };
+      const before = upstream.calls.length;
+      await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+      // Key health is stored off the request's path.
+      await expect.poll(statuses).toEqual(["cooling", "active"]);
+      upstream.extraHeaders = {};
+      await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+      await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+      // The resting key is skipped: no 429 was needed to learn it.
+      expect(upstream.calls.slice(before).map((call) => call.key)).toEqual([keys[0], keys[1], keys[1]]);
+
+      await replacePool(server, upstream, "ok");
+      upstream.extraHeaders = { "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "whenever" };
+      await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+      expect(await statuses()).toEqual(["active"]);
+    } finally {
+      upstream.extraHeaders = {};
+    }
+  });
+});

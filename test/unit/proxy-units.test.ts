@@ -136,3 +136,20 @@ describe("pasted keys", () => {
     expect(isWellFormedKey("pk-abcdefghijklmnopqrstu")).toBe(false);
   });
 });
+
+describe("rate-limit headers", () => {
+  it("reads OpenAI's reset durations and ignores what it cannot read", async () => {
+    const { resetDurationMs, restUntil } = await import("@/lib/proxy/classify");
+    expect(resetDurationMs("1s")).toBe(1000);
+    expect(resetDurationMs("6m0s")).toBe(360_000);
+    expect(resetDurationMs("20ms")).toBe(20);
+    expect(resetDurationMs("1h2m3.5s")).toBe(3_723_500);
+    expect(resetDurationMs("soon")).toBeNull();
+    expect(resetDurationMs("5")).toBeNull();
+    expect(resetDurationMs(null)).toBeNull();
+    expect(restUntil([{ remaining: "0", reset: "2s" }, { remaining: "10", reset: "9s" }], 1000)).toBe(3000);
+    expect(restUntil([{ remaining: "0", reset: "2s" }, { remaining: "0", reset: "1m" }], 0)).toBe(60_000);
+    expect(restUntil([{ remaining: "0", reset: "whenever" }], 0)).toBeNull();
+    expect(restUntil([{ remaining: "3", reset: "1s" }, { remaining: null, reset: null }], 0)).toBeNull();
+  });
+});
