@@ -3,21 +3,41 @@ import { db } from "./db";
 import { env } from "./env";
 import { poolKeys } from "./keys/pool";
 import { isEligible } from "./keys/status";
+import { breakerStatus, type BreakerState } from "./proxy/breaker";
 
-export type Health = { status: "ok" | "error"; database: "ok" | "unreachable"; usableKeys: number; totalKeys: number };
+/**
+ * `error` (HTTP 503) only when the database is gone: a restart may help. `degraded` (HTTP 200)
+ * when no key is usable or the upstream is not answering: a restart cannot fix that, so an
+ * orchestrator must not be told to try.
+ */
+export type Health = {
+  status: "ok" | "degraded" | "error";
+  reason: string | null;
+  database: "ok" | "unreachable";
+  usableKeys: number;
+  totalKeys: number;
+  upstream: { breaker: BreakerState; reason: string | null; retryAt: string | null };
+};
 
-const UNREACHABLE: Health = { status: "error", database: "unreachable", usableKeys: 0, totalKeys: 0 };
-
-/** Database reachability and usable keys; never throws, so a health check always gets an answer. */
+/** Database reachability, usable keys and the upstream breaker; never throws, so a health check always gets an answer. */
 export async function health(): Promise<Health> {
+  const upstream = breakerStatus();
+  const unreachable: Health = { status: "error", reason: "the database is unreachable", database: "unreachable", usableKeys: 0, totalKeys: 0, upstream };
   try {
     // An open connection keeps answering after its volume went away: look for the file too.
-    if (!fs.existsSync(env().databasePath)) return UNREACHABLE;
+    if (!fs.existsSync(env().databasePath)) return unreachable;
     await db.$queryRawUnsafe("SELECT 1 FROM Setting LIMIT 1");
     const keys = await poolKeys();
     const now = Date.now();
-    return { status: "ok", database: "ok", usableKeys: keys.filter((key) => isEligible(key, now)).length, totalKeys: keys.length };
+    const usableKeys = keys.filter((key) => isEligible(key, now)).length;
+    const reason =
+      upstream.breaker !== "closed"
+        ? `the upstream is not answering: ${upstream.reason ?? "repeated failures"}`
+        : usableKeys === 0
+          ? "no usable key: every key is disabled, invalid, exhausted or cooling down (or none was added)"
+          : null;
+    return { status: reason ? "degraded" : "ok", reason, database: "ok", usableKeys, totalKeys: keys.length, upstream };
   } catch {
-    return UNREACHABLE;
+    return unreachable;
   }
 }

@@ -7,6 +7,7 @@ import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
 import { nowMs } from "../clock";
 import { classify, openAIError, restUntil } from "./classify";
+import { admit, breakerClosed, recordAnswer, recordFailure, releaseProbe, type Admission } from "./breaker";
 import { confirmRefusal } from "./confirm";
 import { deliver, servedHeaders } from "./deliver";
 import { Exchange, loggable, type ProxyRequest } from "./exchange";
@@ -51,6 +52,18 @@ export async function proxy(request: ProxyRequest, reply: Reply): Promise<void> 
 }
 
 async function forward(exchange: Exchange, reply: Reply): Promise<void> {
+  const admission = admit();
+  if (admission.kind === "refuse") return refuseDuringOutage(exchange, admission, reply);
+  try {
+    await tryKeys(exchange, reply, admission.kind === "probe");
+  } finally {
+    // A probe that ended without an answer either way (the client left, no key) decided nothing.
+    if (admission.kind === "probe") releaseProbe();
+  }
+}
+
+/** Tries keys in turn until one answers, within the retry bounds. */
+async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Promise<void> {
   const { MAX_RETRIES, COOLDOWN_SECONDS } = env();
   const clientHeaders = upstreamRequestHeaders(exchange.request.headers);
   const tried = new Set<number>();
@@ -74,6 +87,7 @@ async function forward(exchange: Exchange, reply: Reply): Promise<void> {
       const { answer } = sent;
       exchange.upstreamRequestId = headerValue(answer.headers, "x-request-id");
       if (answer.status < 400) {
+        recordAnswer();
         restIfSpent(key, answer);
         return deliver(exchange, key, answer, reply);
       }
@@ -83,6 +97,7 @@ async function forward(exchange: Exchange, reply: Reply): Promise<void> {
       const first = classify(answer.status, headerValue(answer.headers, "retry-after"), text, nowMs(), COOLDOWN_SECONDS * 1000);
       const verdict = first.kind === "confirm" ? await confirmRefusal(key) : first;
       if (exchange.stopped) return stopped(exchange, reply, key.id);
+      if (verdict.kind !== "transient") recordAnswer();
       const message = upstreamMessage(answer.status, text);
       if (verdict.kind === "deliver") return deliverError(exchange, { key, answer, text, message }, reply);
       if (verdict.kind === "request") {
@@ -98,8 +113,10 @@ async function forward(exchange: Exchange, reply: Reply): Promise<void> {
       if (verdict.kind !== "transient") continue;
       lastFailure = failureOf(answer, text, message);
     }
+    recordFailure(key.id, lastFailure.message);
     transientFailures += 1;
-    if (transientFailures > MAX_RETRIES) break;
+    // A probe decides alone; once the breaker is open, other keys would only fail alike.
+    if (transientFailures > MAX_RETRIES || probing || !breakerClosed()) break;
   }
   if (lastRefusal) return deliverError(exchange, lastRefusal, reply);
   giveUp(exchange, lastFailure, reply);
@@ -177,6 +194,18 @@ function deliverError(exchange: Exchange, { key, answer, text, message }: Refusa
   exchange.finish({ keyId: key.id, status: answer.status, error: message, responseBody: loggable(text) });
   reply.writeHead(answer.status, servedHeaders(exchange, key, answer.headers, false));
   reply.end(text);
+}
+
+/** The breaker is open: a fast answer instead of waiting through every retry and timeout. */
+function refuseDuringOutage(exchange: Exchange, admission: Extract<Admission, { kind: "refuse" }>, reply: Reply): void {
+  const error = new ApiError(
+    503,
+    "server_error",
+    "upstream_unavailable",
+    `The upstream at OPENAI_BASE_URL is not answering (${admission.reason}); KeyPool is holding requests back and tries it again in ${admission.retryAfterS} s.`,
+  );
+  exchange.finish({ status: 503, error: error.message });
+  replyError(reply, error, { "retry-after": String(admission.retryAfterS) });
 }
 
 /** The exchange was stopped before an answer reached the client. */

@@ -40,7 +40,10 @@ describe("the standalone image, laid out from the Dockerfile's COPY lines", () =
   it("starts on an empty data folder, serves health, keys and proxied calls, and keeps its rows across a restart", async () => {
     const dataDir = path.join(image, "data");
     const first = await start(dataDir);
-    expect(await (await fetch(`${first.url}/api/health`)).json()).toMatchObject({ status: "ok", database: "ok", usableKeys: 0 });
+    // No key yet: up, but degraded (HTTP 200), with the reason.
+    const fresh = await fetch(`${first.url}/api/health`);
+    expect(fresh.status).toBe(200);
+    expect(await fresh.json()).toMatchObject({ status: "degraded", database: "ok", usableKeys: 0, reason: expect.stringContaining("no usable key"), upstream: { breaker: "closed" } });
     await addKeys(first, [fakeKey("IMG1")]);
     const client = new OpenAI({ apiKey: ADMIN_KEY, baseURL: `${first.url}/v1`, maxRetries: 0 });
     const reply = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
