@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
 import { ADMIN_KEY, adminFetch, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
+import { sleep } from "../helpers/raw-http";
 
 // An outage is not the keys' fault: when attempts on different keys fail alike, the breaker opens,
 // clients get a fast 503 with Retry-After, one probe at a time tests the upstream, and traffic
@@ -18,8 +19,6 @@ afterAll(async () => {
   await server?.stop();
   await upstream?.close();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function chat(stream = false): Promise<Response> {
   return fetch(`${server.url}/v1/chat/completions`, {
