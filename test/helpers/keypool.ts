@@ -154,3 +154,9 @@ export async function replacePool(server: KeyPoolServer, upstream: FakeOpenAI, .
   });
   return { keys, ids: keys.length > 0 ? await addKeys(server, keys) : [] };
 }
+
+/** Every key's status, in id order. */
+export async function keyStatuses(server: KeyPoolServer): Promise<string[]> {
+  const keys = ((await (await adminFetch(server, "/api/keys")).json()) as { data: { id: number; status: string }[] }).data;
+  return keys.sort((a, b) => a.id - b.id).map((key) => key.status);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, adminFetch, keyStatuses, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
 import { sleep } from "../helpers/raw-http";
 
 // An outage is not the keys' fault: when attempts on different keys fail alike, the breaker opens,
@@ -28,10 +28,7 @@ function chat(stream = false): Promise<Response> {
   });
 }
 
-async function statuses(): Promise<string[]> {
-  const keys = ((await (await adminFetch(server, "/api/keys")).json()) as { data: { id: number; status: string }[] }).data;
-  return keys.sort((a, b) => a.id - b.id).map((key) => key.status);
-}
+const statuses = () => keyStatuses(server);
 
 const health = async () => (await (await fetch(`${server.url}/api/health`)).json()) as { status: string; reason: string | null; upstream: { breaker: string } };
 

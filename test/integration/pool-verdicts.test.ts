@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type Behavior, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, adminFetch, keyStatuses, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
 
 // Verdicts from what an upstream error means: a key is blamed only when OpenAI says the key is
 // bad; permission, scope, region and model-access refusals are the request's; a page from a
@@ -25,10 +25,7 @@ afterAll(async () => {
 
 type KeyView = { id: number; status: string; lastError: string | null };
 
-async function statuses(): Promise<string[]> {
-  const keys = ((await (await adminFetch(server, "/api/keys")).json()) as { data: KeyView[] }).data;
-  return keys.sort((a, b) => a.id - b.id).map((key) => key.status);
-}
+const statuses = () => keyStatuses(server);
 
 /** A chat through the pool: the HTTP status and body the client got, and the upstream calls it cost. */
 async function chatThrough(...behaviors: Behavior[]): Promise<{ keys: string[]; status: number; body: { error?: { code: string | null; message: string; type: string } }; calls: { key: string; path: string }[] }> {
