@@ -45,8 +45,11 @@ test("disables, filters by status, checks all with progress, and deletes after c
   await page.getByRole("button", { name: "Check all" }).click();
   await expect(page.getByRole("button", { name: /Checking \d+\/\d+/ })).toBeVisible();
   await expect(page.getByRole("button", { name: "Check all" })).toBeEnabled({ timeout: 30_000 });
-
+  // A checked row says when; the disabled key stayed disabled.
   const deleteRow = page.locator(`tr[data-key="sk-...${toDelete.slice(-4)}"]`);
+  await expect(deleteRow.getByTestId("last-checked")).toContainText("checked");
+  await expect(disableRow.locator(".badge")).toHaveText("disabled");
+
   await deleteRow.getByRole("button", { name: "Delete" }).click();
   await deleteRow.getByRole("button", { name: "Cancel" }).click();
   await expect(deleteRow).toBeVisible();

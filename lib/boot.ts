@@ -8,6 +8,7 @@ import { reloadTokens } from "./tokens/queries";
 import { flushCursor, loadCursor } from "./rotation/rotator";
 import { flushRecords } from "./usage/recorder";
 import { schedulePruning } from "./usage/retention";
+import { scheduleRechecks } from "./keys/recheck";
 import { singleton } from "./singleton";
 
 /** Loads everything the request path reads from memory: keys, token hashes, the admin hash, the rotation cursor. */
@@ -19,6 +20,7 @@ async function boot(): Promise<void> {
   await ensureAdminKey();
   await Promise.all([poolKeys(), reloadTokens(), loadCursor()]);
   schedulePruning();
+  scheduleRechecks();
 }
 
 /** Writes everything held in memory: logs, counters, the cursor. */

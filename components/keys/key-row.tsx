@@ -38,7 +38,10 @@ export function KeyRow({ item, onChanged, onError }: { item: PublicKey; onChange
       <td>{format.number(item.usage.requests)}{item.usage.errors > 0 && <span className="muted"> ({t("errorsShort", { count: item.usage.errors })})</span>}</td>
       <td className="hide-narrow">{format.number(item.usage.promptTokens + item.usage.completionTokens)}</td>
       <td className="hide-narrow" title={format.dateTime(item.lastUsedAt)}>{format.relative(item.lastUsedAt)}</td>
-      <td className="hide-narrow small" title={item.lastError ?? undefined} style={{ maxWidth: 260 }}>{item.lastError ? `${item.lastError.slice(0, 80)}${item.lastError.length > 80 ? "…" : ""}` : "–"}</td>
+      <td className="hide-narrow small" title={item.lastError ?? undefined} style={{ maxWidth: 260 }}>
+        {item.lastError ? `${item.lastError.slice(0, 80)}${item.lastError.length > 80 ? "…" : ""}` : "–"}
+        {item.lastCheckedAt && <div className="muted" data-testid="last-checked" title={format.dateTime(item.lastCheckedAt)}>{t("checked", { when: format.relative(item.lastCheckedAt) })}</div>}
+      </td>
       <td>
         <div className="row actions">
           <button type="button" onClick={check} disabled={busy}>{t("check")}</button>

@@ -11,10 +11,18 @@ import { keyVerdictOf } from "./verdict";
 
 type CheckOutcome = { status: KeyStatus | null; coolingUntil: Date | null; error: string | null };
 
-/** Lists models with the key: the cheapest call that proves the key is accepted. */
-async function probe(apiKey: string): Promise<CheckOutcome> {
+/** A chat model every project can use, asked for one token: what a spent quota refuses. */
+const QUOTA_PROBE_MODEL = "gpt-4o-mini";
+
+/**
+ * The cheapest call that proves the key is accepted: listing models, or, for a key whose quota
+ * ran out, a one-token chat (listing models works on an empty quota too).
+ */
+async function probe(apiKey: string, quota: boolean): Promise<CheckOutcome> {
   try {
-    await upstreamClient(apiKey, 15_000).models.list();
+    const client = upstreamClient(apiKey, 15_000);
+    if (quota) await client.chat.completions.create({ model: QUOTA_PROBE_MODEL, messages: [{ role: "user", content: "." }], max_tokens: 1 });
+    else await client.models.list();
     return { status: "active", coolingUntil: null, error: null };
   } catch (error) {
     const detail = error instanceof APIError && error.status !== undefined ? `${error.status}: ${error.message}` : `check failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -27,16 +35,13 @@ async function probe(apiKey: string): Promise<CheckOutcome> {
 export async function checkKey(id: number): Promise<PublicKey> {
   const key = (await poolKeys()).find((candidate) => candidate.id === id);
   if (!key) throw notFound(`No key with id ${id}.`);
-  const outcome = await probe(key.apiKey);
-  const keepStatus = key.status === "disabled" || outcome.status === null;
-  await db.key.update({
-    where: { id },
-    data: {
-      lastCheckedAt: new Date(),
-      lastError: outcome.error,
-      ...(keepStatus ? {} : { status: outcome.status ?? key.status, coolingUntil: outcome.coolingUntil }),
-    },
-  });
+  const outcome = await probe(key.apiKey, key.status === "exhausted");
+  // What the check found is recorded; the status changes only on a key still enabled (it may
+  // have been disabled while the probe ran).
+  await db.$transaction([
+    db.key.update({ where: { id }, data: { lastCheckedAt: new Date(), lastError: outcome.error } }),
+    ...(outcome.status === null ? [] : [db.key.updateMany({ where: { id, status: { not: "disabled" } }, data: { status: outcome.status, coolingUntil: outcome.coolingUntil } })]),
+  ]);
   await reloadPool();
   return getKey(id);
 }
