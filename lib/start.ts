@@ -2,7 +2,7 @@ import { logError } from "./log";
 import { singleton } from "./singleton";
 
 /** How scripts/start.mjs, outside Next's bundles, reaches the server that lives in them. */
-export const SERVE_HOOK = Symbol.for("keypool.serve");
+const SERVE_HOOK = Symbol.for("keypool.serve");
 
 const started = singleton<{ promise: Promise<void> | null }>("started", () => ({ promise: null }));
 

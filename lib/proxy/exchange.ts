@@ -26,8 +26,6 @@ export type Outcome = Partial<Pick<RequestRecord, "keyId" | "ttfbMs" | "promptTo
   status: number;
 };
 
-export type Attempt = AttemptRecord;
-
 /**
  * One client request from arrival to its log row: the attempts made, the upstream request in
  * flight (aborted when the client leaves or KeyPool stops), and the one place its outcome is recorded.
@@ -35,7 +33,7 @@ export type Attempt = AttemptRecord;
 export class Exchange {
   readonly started = performance.now();
   readonly createdAt = new Date(nowMs());
-  readonly attempts: Attempt[] = [];
+  readonly attempts: AttemptRecord[] = [];
   upstreamRequestId: string | null = null;
   /** Set while an upstream request is in flight (see upstream.ts). */
   abortUpstream: ((reason: Error) => void) | null = null;
@@ -60,7 +58,7 @@ export class Exchange {
     this.abortUpstream?.(reason);
   }
 
-  attempt(keyId: number): Attempt {
+  attempt(keyId: number): AttemptRecord {
     const attempt = { keyId, failed: false };
     this.attempts.push(attempt);
     return attempt;

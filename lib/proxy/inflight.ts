@@ -13,10 +13,6 @@ export function untrack(exchange: Inflight): void {
   open.delete(exchange);
 }
 
-export function inflightCount(): number {
-  return open.size;
-}
-
 /**
  * At shutdown, after the grace period: stops what is still talking to the upstream so each
  * exchange ends and records itself, then waits (bounded) until all have.

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
 import { env } from "../env";
 import { ApiError } from "../http/errors";
 import { logError } from "../log";
@@ -11,7 +10,7 @@ import { admit, breakerClosed, recordAnswer, recordFailure, releaseProbe, type A
 import { confirmRefusal } from "./confirm";
 import { deliver, servedHeaders } from "./deliver";
 import { Exchange, loggable, type ProxyRequest } from "./exchange";
-import { clientResponseHeaders, headerValue, upstreamRequestHeaders } from "./headers";
+import { headerValue, upstreamRequestHeaders } from "./headers";
 import { replyError, type Reply } from "./reply";
 import { prepareBody } from "./request-body";
 import { scrubKeys, upstreamMessage } from "./scrub";
@@ -26,9 +25,10 @@ const REFUSALS_BEFORE_ANSWER = 3;
 /** Error answers are read whole to classify them; none is legitimately this large. */
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
-type Failure = { status: number; headers: IncomingHttpHeaders | null; body: string | null; message: string };
-/** A request-level refusal, kept to be handed to the client as the upstream sent it. */
-type Refusal = { key: PoolKey; answer: UpstreamAnswer; text: string; message: string };
+/** An upstream error answer (a refusal, an OpenAI 5xx), kept to be handed to the client as the upstream sent it. */
+type Answered = { key: PoolKey; answer: UpstreamAnswer; text: string; message: string };
+/** Why an attempt failed, and the answer to pass on if no key serves (none when there was nothing worth passing on). */
+type Failure = { status: number; message: string; answered: Answered | null };
 
 /**
  * pick key → forward → classify → retry → record, answering into `reply`. Resolves once the
@@ -70,7 +70,7 @@ async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Prom
   let transientFailures = 0;
   let lastFailure: Failure | null = null;
   let refusals = 0;
-  let lastRefusal: Refusal | null = null;
+  let lastRefusal: Answered | null = null;
 
   while (exchange.attempts.length < MAX_ATTEMPTS) {
     if (exchange.stopped) return stopped(exchange, reply, exchange.attempts.at(-1)?.keyId ?? null);
@@ -111,7 +111,7 @@ async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Prom
       if (verdict.kind === "exhausted") markKey(key.id, "exhausted", null, message);
       if (verdict.kind === "cooling") markKey(key.id, "cooling", new Date(verdict.untilMs), message);
       if (verdict.kind !== "transient") continue;
-      lastFailure = failureOf(answer, text, message);
+      lastFailure = failureOf({ key, answer, text, message });
     }
     recordFailure(key.id, lastFailure.message);
     transientFailures += 1;
@@ -139,13 +139,13 @@ function restIfSpent(key: PoolKey, answer: UpstreamAnswer): void {
  * A transient failure to report if no key succeeds. An answer that is no OpenAI error (a
  * gateway's page) is not passed on as if OpenAI had said it: the client gets a 502 naming it.
  */
-function failureOf(answer: UpstreamAnswer, text: string, message: string): Failure {
-  if (openAIError(text)) return { status: answer.status, headers: answer.headers, body: text, message };
+function failureOf(answered: Answered): Failure {
+  const { answer, text } = answered;
+  if (openAIError(text)) return { status: answer.status, message: answered.message, answered };
   const type = (headerValue(answer.headers, "content-type") ?? "no content type").split(";")[0];
   return {
     status: answer.status >= 500 ? answer.status : 502,
-    headers: null,
-    body: null,
+    answered: null,
     message: scrubKeys(`upstream answered ${answer.status} with ${type} instead of an OpenAI error (a gateway, firewall or proxy between KeyPool and OPENAI_BASE_URL?)`),
   };
 }
@@ -165,7 +165,7 @@ async function send(exchange: Exchange, key: PoolKey, clientHeaders: Record<stri
     const timedOut = isHeadersTimeout(error);
     const cause = upstreamErrorCode(error) ?? (error instanceof Error ? error.message : String(error));
     const message = timedOut ? `upstream did not answer within ${env().UPSTREAM_TIMEOUT_MS} ms (UPSTREAM_TIMEOUT_MS)` : `upstream connection failed: ${cause}`;
-    return { kind: "failed", failure: { status: timedOut ? 504 : 502, headers: null, body: null, message: scrubKeys(message, key.apiKey) } };
+    return { kind: "failed", failure: { status: timedOut ? 504 : 502, message: scrubKeys(message, key.apiKey), answered: null } };
   }
 }
 
@@ -190,7 +190,7 @@ function readBounded(answer: UpstreamAnswer): Promise<Buffer> {
   });
 }
 
-function deliverError(exchange: Exchange, { key, answer, text, message }: Refusal, reply: Reply): void {
+function deliverError(exchange: Exchange, { key, answer, text, message }: Answered, reply: Reply): void {
   exchange.finish({ keyId: key.id, status: answer.status, error: message, responseBody: loggable(text) });
   reply.writeHead(answer.status, servedHeaders(exchange, key, answer.headers, false));
   reply.end(text);
@@ -221,13 +221,8 @@ function stopped(exchange: Exchange, reply: Reply, keyId: number | null): void {
 }
 
 function giveUp(exchange: Exchange, failure: Failure | null, reply: Reply): void {
+  if (failure?.answered) return deliverError(exchange, failure.answered, reply);
   const keyId = exchange.attempts.at(-1)?.keyId ?? null;
-  if (failure?.body && failure.headers) {
-    exchange.finish({ keyId, status: failure.status, error: failure.message, responseBody: loggable(failure.body) });
-    reply.writeHead(failure.status, clientResponseHeaders(failure.headers, false));
-    reply.end(failure.body);
-    return;
-  }
   const error = failure
     ? new ApiError(failure.status, "server_error", failure.status === 504 ? "upstream_timeout" : "upstream_unreachable", `${failure.message}. KeyPool tried ${exchange.attempts.length} time(s); check OPENAI_BASE_URL and the network.`)
     : new ApiError(503, "server_error", "no_available_key", "No usable upstream key: every key is disabled, invalid, exhausted or cooling down. Add or re-enable a key in the KeyPool dashboard.");

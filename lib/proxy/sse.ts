@@ -157,10 +157,8 @@ export class SseRelay {
       this.endOversized();
       return;
     }
-    const event = this.pendingBytes === 0 ? piece : Buffer.concat([...this.pending, piece]);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.inspect(event, out);
+    if (this.pendingBytes > 0) this.pending.push(piece);
+    this.inspect(this.pendingBytes > 0 ? this.takePending() : piece, out);
   }
 
   private takePending(): Buffer {
