@@ -1,3 +1,5 @@
+import { TRUNCATED } from "./scrub";
+
 const TAIL_BYTES = 16 * 1024;
 
 /**
@@ -28,7 +30,7 @@ export class BodySample {
   head(): string | null {
     if (this.logBytes === 0) return null;
     const text = Buffer.concat(this.start).toString("utf8");
-    return this.total > this.startBytes ? `${text}… [truncated]` : text;
+    return this.total > this.startBytes ? `${text}${TRUNCATED}` : text;
   }
 
   tail(): string {

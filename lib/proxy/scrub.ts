@@ -8,9 +8,12 @@ export function scrubKeys(text: string, apiKey?: string): string {
   return withoutKey.replace(KEY_LIKE, (match) => `sk-...${match.slice(-4)}`);
 }
 
+/** What a stored body cut at its limit ends with. */
+export const TRUNCATED = "… [truncated]";
+
 export function truncate(text: string, maxBytes: number): string {
   if (text.length <= maxBytes / 3 || Buffer.byteLength(text) <= maxBytes) return text;
-  return `${Buffer.from(text).subarray(0, maxBytes).toString("utf8")}… [truncated]`;
+  return `${Buffer.from(text).subarray(0, maxBytes).toString("utf8")}${TRUNCATED}`;
 }
 
 /** The message an OpenAI-shaped error body carries, else its start; scrubbed. */
