@@ -25,6 +25,10 @@ export class ApiError extends Error {
 export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new ApiError(400, "invalid_request_error", code, message, param);
 export const unauthorized = (message: string) => new ApiError(401, "invalid_request_error", "invalid_api_key", message);
+/** A failure inside KeyPool: the client learns nothing internal, the server log has the details. */
+export const internalError = () => new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details.");
+/** A request that came after SIGTERM, or was still waiting when the grace period ran out: another instance may take it. */
+export const shuttingDown = () => new ApiError(503, "server_error", "shutting_down", "KeyPool is shutting down; retry the request.");
 export const notFound = (message: string) => new ApiError(404, "invalid_request_error", "not_found", message);
 export const tooLarge = (limit: number) =>
   new ApiError(413, "invalid_request_error", "request_too_large", `Request body is larger than ${limit} bytes (MAX_BODY_BYTES).`);
@@ -46,6 +50,6 @@ export function toApiError(error: unknown): ApiError {
   if (code === "P2002") return new ApiError(409, "invalid_request_error", "conflict", "A record with this value already exists.");
   if (code === "P2025") return notFound("The requested record does not exist.");
   logError("unhandled error", error, { stack: error instanceof Error ? error.stack : undefined });
-  return new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details.");
+  return internalError();
 }
 

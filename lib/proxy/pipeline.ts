@@ -1,5 +1,5 @@
 import { env } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError, internalError, shuttingDown } from "../http/errors";
 import { logError } from "../log";
 import { markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
@@ -47,7 +47,7 @@ export async function proxy(request: ProxyRequest, reply: Reply): Promise<void> 
     logError("proxying failed", error, { requestId: request.requestId });
     exchange.finish({ status: 500, error: scrubKeys(`KeyPool error: ${error instanceof Error ? error.message : String(error)}`) });
     if (reply.headersSent) reply.destroy();
-    else replyError(reply, new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details."));
+    else replyError(reply, internalError());
   }
 }
 
@@ -212,7 +212,7 @@ function refuseDuringOutage(exchange: Exchange, admission: Extract<Admission, { 
 function stopped(exchange: Exchange, reply: Reply, keyId: number | null): void {
   const reason = exchange.stopped;
   if (reason?.code === "shutting_down") {
-    const error = new ApiError(503, "server_error", "shutting_down", "KeyPool is shutting down; retry the request.");
+    const error = shuttingDown();
     exchange.finish({ keyId, status: 503, error: error.message });
     if (!reply.headersSent && !reply.destroyed) replyError(reply, error, { "retry-after": "1" });
     return;

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { env } from "../env";
-import { ApiError, tooLarge } from "../http/errors";
+import { internalError, shuttingDown, tooLarge } from "../http/errors";
 import { logError } from "../log";
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "../proxy/headers";
 import { replyError } from "../proxy/reply";
@@ -78,7 +78,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
     // A request on a kept-alive connection after SIGTERM goes elsewhere: this process is leaving.
     // (Not in flight: behind a pipelined answer that closes the connection it may never be sent.)
     if (draining) {
-      replyError(res, new ApiError(503, "server_error", "shutting_down", "KeyPool is shutting down; retry the request."), { connection: "close", "retry-after": "1" });
+      replyError(res, shuttingDown(), { connection: "close", "retry-after": "1" });
       return;
     }
     inflight.add(res);
@@ -98,7 +98,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
     handleNext(req, res).catch((error: unknown) => {
       logError("Next.js request handler failed", error, { requestId });
-      if (!res.headersSent) replyError(res, new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details."));
+      if (!res.headersSent) replyError(res, internalError());
       else res.destroy();
     });
   });
