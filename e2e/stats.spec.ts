@@ -16,6 +16,10 @@ test("draws the charts from real traffic, filters the log and opens a row's stor
     keypool.upstream.defaultBehavior = "ok";
   });
   expect(failed.status).toBe(400);
+  // Rows are written off the request's path: wait until this test's four are stored.
+  await expect
+    .poll(async () => ((await (await page.request.get("/api/usage?pageSize=4")).json()) as { data: { model: string }[] }).data.map((row) => row.model))
+    .toEqual(["gpt-4o", "gpt-4o-mini", "gpt-4o-mini", "gpt-4o-mini"]);
 
   await page.goto("/stats");
   await expect(page.getByRole("heading", { name: "Statistics" })).toBeVisible();
