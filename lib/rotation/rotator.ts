@@ -28,11 +28,12 @@ export async function loadCursor(): Promise<void> {
 
 /**
  * Hands out the next eligible key and moves the cursor. Synchronous (pool and cursor are loaded
- * at boot), so concurrent requests each get the next key in turn and none waits.
+ * at boot), so concurrent requests each get the next key in turn and none waits. `accepts`
+ * narrows the pool to keys that can serve this request (skipped keys are not blamed).
  */
-export function pickKey(avoid?: ReadonlySet<number>): PoolKey | null {
+export function pickKey(avoid?: ReadonlySet<number>, accepts?: (key: PoolKey) => boolean): PoolKey | null {
   const now = nowMs();
-  const eligible = currentKeys().filter((key) => isEligible(key, now));
+  const eligible = currentKeys().filter((key) => isEligible(key, now) && (accepts?.(key) ?? true));
   const id = nextKeyId(
     eligible.map((key) => key.id),
     state.cursor,
