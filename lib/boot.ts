@@ -9,6 +9,7 @@ import { flushCursor, loadCursor } from "./rotation/rotator";
 import { flushRecords } from "./usage/recorder";
 import { schedulePruning } from "./usage/retention";
 import { scheduleRechecks } from "./keys/recheck";
+import { scheduleModelSync } from "./models/sync";
 import { singleton } from "./singleton";
 
 /** Loads everything the request path reads from memory: keys, token hashes, the admin hash, the rotation cursor. */
@@ -21,6 +22,7 @@ async function boot(): Promise<void> {
   await Promise.all([poolKeys(), reloadTokens(), loadCursor()]);
   schedulePruning();
   scheduleRechecks();
+  scheduleModelSync();
 }
 
 /** Writes everything held in memory: logs, counters, the cursor. */

@@ -18,6 +18,7 @@ const envSchema = z.object({
   MAX_RETRIES: z.coerce.number().int().min(0).max(9).default(3),
   COOLDOWN_SECONDS: positiveInt(60),
   KEY_RECHECK_SECONDS: z.coerce.number().int().min(0).default(1800),
+  MODEL_SYNC_SECONDS: z.coerce.number().int().min(0).default(21_600),
   MAX_BODY_BYTES: positiveInt(25 * 1024 * 1024),
   LOG_BODIES: z
     .enum(["true", "false", "1", "0"])

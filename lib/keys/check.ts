@@ -39,7 +39,8 @@ export async function checkKey(id: number): Promise<PublicKey> {
   // What the check found is recorded; the status changes only on a key still enabled (it may
   // have been disabled while the probe ran).
   await db.$transaction([
-    db.key.update({ where: { id }, data: { lastCheckedAt: new Date(), lastError: outcome.error } }),
+    // A key that passes its check is given another chance at what it was refused (its permissions may have changed).
+    db.key.update({ where: { id }, data: { lastCheckedAt: new Date(), lastError: outcome.error, ...(outcome.status === "active" ? { refusals: "{}" } : {}) } }),
     ...(outcome.status === null ? [] : [db.key.updateMany({ where: { id, status: { not: "disabled" } }, data: { status: outcome.status, coolingUntil: outcome.coolingUntil } })]),
   ]);
   await reloadPool();

@@ -3,6 +3,7 @@ import { decrypt } from "../crypto/cipher";
 import { secret } from "../crypto/secret";
 import { singleton } from "../singleton";
 import { logError } from "../log";
+import { parseRefusals } from "./capabilities";
 import type { KeyStatus, PoolKey } from "./status";
 
 type PoolState = { keys: PoolKey[]; loaded: Promise<void> | null };
@@ -10,7 +11,7 @@ type PoolState = { keys: PoolKey[]; loaded: Promise<void> | null };
 const state = singleton<PoolState>("keyPool", () => ({ keys: [], loaded: null }));
 
 async function loadFromDb(): Promise<void> {
-  const rows = await db.key.findMany({ orderBy: { id: "asc" } });
+  const rows = await db.key.findMany({ orderBy: { id: "asc" }, include: { models: { select: { model: true } } } });
   state.keys = rows.map((row) => {
     const apiKey = decrypt(row.cipher, secret());
     return {
@@ -20,6 +21,8 @@ async function loadFromDb(): Promise<void> {
       last4: row.last4,
       status: row.status as KeyStatus,
       coolingUntil: row.coolingUntil,
+      models: row.modelsSyncedAt ? new Set(row.models.map((entry) => entry.model)) : null,
+      refusals: parseRefusals(row.refusals),
     };
   });
 }
@@ -34,6 +37,10 @@ export async function poolKeys(): Promise<readonly PoolKey[]> {
 /** The pool as loaded at boot and after every change; for the request path, which must not wait. */
 export function currentKeys(): readonly PoolKey[] {
   return state.keys;
+}
+
+export function poolKey(id: number): PoolKey | undefined {
+  return state.keys.find((key) => key.id === id);
 }
 
 /** Seconds until the first cooling key is back, so clients that honour Retry-After wait just enough. */

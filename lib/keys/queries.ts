@@ -5,6 +5,8 @@ import { lastFour, maskKey } from "../crypto/mask";
 import { secret } from "../crypto/secret";
 import { notFound } from "../http/errors";
 import { isWellFormedKey, splitPasted } from "./parse";
+import { syncNewKeys } from "../models/sync";
+import { parseRefusals } from "./capabilities";
 import { reloadPool } from "./pool";
 import { publicKeySchema, type PublicKey } from "./schemas";
 import type { Key } from "../generated/prisma/client";
@@ -14,7 +16,11 @@ const NO_USAGE: UsageTotals = { requests: 0, errors: 0, promptTokens: 0, complet
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-function toPublic(row: Key, usage: UsageTotals = NO_USAGE): PublicKey {
+/** Rows read with the number of models the key lists. */
+const WITH_MODEL_COUNT = { _count: { select: { models: true } } } as const;
+type KeyRow = Key & { _count?: { models: number } };
+
+function toPublic(row: KeyRow, usage: UsageTotals = NO_USAGE): PublicKey {
   return publicKeySchema.parse({
     id: row.id,
     name: row.name,
@@ -24,6 +30,8 @@ function toPublic(row: Key, usage: UsageTotals = NO_USAGE): PublicKey {
     lastError: row.lastError,
     lastUsedAt: iso(row.lastUsedAt),
     lastCheckedAt: iso(row.lastCheckedAt),
+    models: row.modelsSyncedAt ? (row._count?.models ?? 0) : null,
+    refused: [...parseRefusals(row.refusals).keys()],
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     usage,
@@ -50,12 +58,12 @@ async function usageByKey(where: { keyId?: number } = {}): Promise<Map<number, U
 }
 
 export async function listKeys(): Promise<PublicKey[]> {
-  const [rows, usage] = await Promise.all([db.key.findMany({ orderBy: { id: "asc" } }), usageByKey()]);
+  const [rows, usage] = await Promise.all([db.key.findMany({ orderBy: { id: "asc" }, include: WITH_MODEL_COUNT }), usageByKey()]);
   return rows.map((row) => toPublic(row, usage.get(row.id)));
 }
 
 export async function getKey(id: number): Promise<PublicKey> {
-  const [row, usage] = await Promise.all([db.key.findUnique({ where: { id } }), usageByKey({ keyId: id })]);
+  const [row, usage] = await Promise.all([db.key.findUnique({ where: { id }, include: WITH_MODEL_COUNT }), usageByKey({ keyId: id })]);
   if (!row) throw notFound(`No key with id ${id}.`);
   return toPublic(row, usage.get(id));
 }
@@ -104,7 +112,9 @@ export async function addKeys(candidates: string[], name?: string): Promise<AddK
     ),
   );
   result.added = rows.map((row) => toPublic(row));
-  if (rows.length > 0) await reloadPool();
+  if (rows.length === 0) return result;
+  await reloadPool();
+  syncNewKeys(rows.map((row) => row.id));
   return result;
 }
 
@@ -122,8 +132,9 @@ export function candidatesFrom(body: { key: string } | { keys: string[] } | { te
 export async function updateKey(id: number, changes: { name?: string; status?: "active" | "disabled" }): Promise<PublicKey> {
   const row = await db.key.update({
     where: { id },
-    // Re-enabling by hand clears the health verdict the proxy reached.
-    data: { ...changes, ...(changes.status === "active" ? { coolingUntil: null, lastError: null } : {}) },
+    include: WITH_MODEL_COUNT,
+    // Re-enabling by hand clears the health verdict the proxy reached, and what the key was refused.
+    data: { ...changes, ...(changes.status === "active" ? { coolingUntil: null, lastError: null, refusals: "{}" } : {}) },
   });
   await reloadPool();
   return toPublic(row);

@@ -29,6 +29,10 @@ export const publicKeySchema = z.object({
   lastError: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
   lastCheckedAt: z.string().nullable(),
+  /** How many models the key's project lists; null until its first model sync. */
+  models: z.number().nullable(),
+  /** What the upstream refused the key ("model:gpt-4o", "endpoint:files"); such requests skip it. */
+  refused: z.array(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
   usage: z.object({ requests: z.number(), errors: z.number(), promptTokens: z.number(), completionTokens: z.number() }),

@@ -8,7 +8,14 @@ export type PoolKey = {
   last4: string;
   status: KeyStatus;
   coolingUntil: Date | null;
+  /** Models the key's project lists, from its last model sync; null until the first. */
+  models: ReadonlySet<string> | null;
+  /** What the upstream refused this key ("model:…", "endpoint:…"), learned from its answers. */
+  refusals: Map<string, Refusal>;
 };
+
+/** An upstream refusal remembered for one key, replayed when no key may serve such a request. */
+export type Refusal = { status: number; message: string; at: string };
 
 /** Eligible for rotation: active, or cooling whose time has passed. */
 export function isEligible(key: Pick<PoolKey, "status" | "coolingUntil">, now: number): boolean {

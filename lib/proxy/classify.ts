@@ -5,8 +5,11 @@ export type AttemptVerdict =
   | { kind: "invalid" }
   | { kind: "exhausted" }
   | { kind: "cooling"; untilMs: number }
-  /** Permission, scope, region or model access: the request's error, not the key's; another key may do. */
-  | { kind: "request" }
+  /**
+   * Permission, scope, region or model access: the request's error, not the key's; another key
+   * may do. `lacks` says what this key may not use (a region refusal says nothing about the key).
+   */
+  | { kind: "request"; lacks: "model" | "scope" | null }
   /** An OpenAI 401/403 that names no cause: a cheap call with the key decides before it is blamed. */
   | { kind: "confirm" }
   /** 5xx, and anything that is not an OpenAI error (a gateway's or firewall's page): upstream trouble. */
@@ -17,7 +20,9 @@ export type OpenAIError = { code: string | null; type: string | null; message: s
 // Codes by which OpenAI says the key (or the account behind it) is unusable.
 const KEY_CODES = new Set(["invalid_api_key", "account_deactivated", "invalid_organization", "no_organization", "organization_deactivated", "user_deactivated"]);
 // Codes and types that belong to the request: another key (another project) may be allowed.
-const REQUEST_CODES = new Set(["unsupported_country_region_territory", "model_not_found", "insufficient_permissions", "missing_scope", "model_not_available"]);
+const MODEL_CODES = new Set(["model_not_found", "model_not_available"]);
+const SCOPE_CODES = new Set(["insufficient_permissions", "missing_scope"]);
+const REQUEST_CODES = new Set(["unsupported_country_region_territory"]);
 const REQUEST_TYPES = new Set(["request_forbidden"]);
 // OpenAI sends scope errors of restricted keys without a code; their wording is all there is.
 const SCOPE_MESSAGE = /missing scopes|insufficient permissions/i;
@@ -52,7 +57,9 @@ export function retryAfterMs(header: string | null, now: number): number | null 
 
 function refusal(error: OpenAIError): AttemptVerdict {
   if ((error.code && KEY_CODES.has(error.code)) || INCORRECT_KEY_MESSAGE.test(error.message)) return { kind: "invalid" };
-  if ((error.code && REQUEST_CODES.has(error.code)) || (error.type && REQUEST_TYPES.has(error.type)) || SCOPE_MESSAGE.test(error.message)) return { kind: "request" };
+  if (error.code && MODEL_CODES.has(error.code)) return { kind: "request", lacks: "model" };
+  if ((error.code && SCOPE_CODES.has(error.code)) || SCOPE_MESSAGE.test(error.message)) return { kind: "request", lacks: "scope" };
+  if ((error.code && REQUEST_CODES.has(error.code)) || (error.type && REQUEST_TYPES.has(error.type))) return { kind: "request", lacks: null };
   return { kind: "confirm" };
 }
 
@@ -71,7 +78,7 @@ export function classify(status: number, retryAfter: string | null, body: string
     if (error.code === "insufficient_quota" || error.type === "insufficient_quota") return { kind: "exhausted" };
     return { kind: "cooling", untilMs: now + (retryAfterMs(retryAfter, now) ?? defaultCooldownMs) };
   }
-  if (status === 404 && error?.code === "model_not_found") return { kind: "request" };
+  if (status === 404 && error?.code === "model_not_found") return { kind: "request", lacks: "model" };
   return { kind: "deliver" };
 }
 

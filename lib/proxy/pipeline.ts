@@ -1,7 +1,8 @@
 import { env } from "../env";
 import { ApiError, internalError, shuttingDown } from "../http/errors";
 import { logError } from "../log";
-import { markKey, nextCoolingEnd } from "../keys/pool";
+import { canServe, learnRefusal, needOf, refusalForAll, refusalSubject, type Need } from "../keys/capabilities";
+import { currentKeys, markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
 import { nowMs } from "../clock";
@@ -52,10 +53,14 @@ export async function proxy(request: ProxyRequest, reply: Reply): Promise<void> 
 }
 
 async function forward(exchange: Exchange, reply: Reply): Promise<void> {
+  const need = needOf(exchange.request.path, exchange.prepared.model);
+  // A model no key has, or an endpoint every key was refused: OpenAI's answer at once, no upstream call.
+  const refusal = refusalForAll(currentKeys(), need);
+  if (refusal) return refuse(exchange, refusal, reply);
   const admission = admit();
   if (admission.kind === "refuse") return refuseDuringOutage(exchange, admission, reply);
   try {
-    await tryKeys(exchange, reply, admission.kind === "probe");
+    await tryKeys(exchange, need, reply, admission.kind === "probe");
   } finally {
     // A probe that ended without an answer either way (the client left, no key) decided nothing.
     if (admission.kind === "probe") releaseProbe();
@@ -63,7 +68,7 @@ async function forward(exchange: Exchange, reply: Reply): Promise<void> {
 }
 
 /** Tries keys in turn until one answers, within the retry bounds. */
-async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Promise<void> {
+async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: boolean): Promise<void> {
   const { MAX_RETRIES, COOLDOWN_SECONDS } = env();
   const clientHeaders = upstreamRequestHeaders(exchange.request.headers);
   const tried = new Set<number>();
@@ -71,10 +76,11 @@ async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Prom
   let lastFailure: Failure | null = null;
   let refusals = 0;
   let lastRefusal: Answered | null = null;
+  const accepts = (key: PoolKey) => canServe(key, need);
 
   while (exchange.attempts.length < MAX_ATTEMPTS) {
     if (exchange.stopped) return stopped(exchange, reply, exchange.attempts.at(-1)?.keyId ?? null);
-    const key = pickKey(tried);
+    const key = pickKey(tried, accepts);
     if (!key) break;
     tried.add(key.id);
     const attempt = exchange.attempt(key.id);
@@ -103,6 +109,8 @@ async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Prom
       if (verdict.kind === "request") {
         // Another key (another project) may be allowed; the same refusal from several is the answer.
         lastRefusal = { key, answer, text, message };
+        const subject = refusalSubject(verdict.lacks, need);
+        if (subject) learnRefusal(key, subject, answer.status, message);
         refusals += 1;
         if (refusals >= REFUSALS_BEFORE_ANSWER) return deliverError(exchange, lastRefusal, reply);
         continue;
@@ -119,7 +127,7 @@ async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Prom
     if (transientFailures > MAX_RETRIES || probing || !breakerClosed()) break;
   }
   if (lastRefusal) return deliverError(exchange, lastRefusal, reply);
-  giveUp(exchange, lastFailure, reply);
+  giveUp(exchange, lastFailure, need, reply);
 }
 
 /** A key whose answer says its requests or tokens are spent rests until they reset, instead of earning a 429 first. */
@@ -196,6 +204,12 @@ function deliverError(exchange: Exchange, { key, answer, text, message }: Answer
   reply.end(text);
 }
 
+/** KeyPool answers for the upstream: what it would say, without asking it. */
+function refuse(exchange: Exchange, error: ApiError, reply: Reply): void {
+  exchange.finish({ status: error.status, error: error.message });
+  replyError(reply, error);
+}
+
 /** The breaker is open: a fast answer instead of waiting through every retry and timeout. */
 function refuseDuringOutage(exchange: Exchange, admission: Extract<Admission, { kind: "refuse" }>, reply: Reply): void {
   const error = new ApiError(
@@ -220,12 +234,19 @@ function stopped(exchange: Exchange, reply: Reply, keyId: number | null): void {
   exchange.finish({ keyId, status: 499, error: "client closed the request" });
 }
 
-function giveUp(exchange: Exchange, failure: Failure | null, reply: Reply): void {
+function giveUp(exchange: Exchange, failure: Failure | null, need: Need, reply: Reply): void {
   if (failure?.answered) return deliverError(exchange, failure.answered, reply);
   const keyId = exchange.attempts.at(-1)?.keyId ?? null;
   const error = failure
     ? new ApiError(failure.status, "server_error", failure.status === 504 ? "upstream_timeout" : "upstream_unreachable", `${failure.message}. KeyPool tried ${exchange.attempts.length} time(s); check OPENAI_BASE_URL and the network.`)
-    : new ApiError(503, "server_error", "no_available_key", "No usable upstream key: every key is disabled, invalid, exhausted or cooling down. Add or re-enable a key in the KeyPool dashboard.");
+    : new ApiError(
+        503,
+        "server_error",
+        "no_available_key",
+        need.model === null
+          ? "No usable upstream key: every key is disabled, invalid, exhausted or cooling down. Add or re-enable a key in the KeyPool dashboard."
+          : `No usable upstream key for \`${need.model}\`: every key whose project has it is disabled, invalid, exhausted or cooling down. Add or re-enable such a key in the KeyPool dashboard.`,
+      );
   exchange.finish({ keyId, status: error.status, error: error.message });
   const retryAfter = failure ? null : nextCoolingEnd(Date.now());
   replyError(reply, error, retryAfter === null ? {} : { "retry-after": String(retryAfter) });

@@ -32,6 +32,8 @@ export type FakeOpenAI = {
   url: string;
   calls: Call[];
   behaviors: Map<string, Behavior>;
+  /** Models a key's project has (default: MODELS); a chat for another model gets OpenAI's 404 model_not_found. */
+  modelsByKey: Map<string, string[]>;
   /** For keys without a behaviour of their own. */
   defaultBehavior: Behavior;
   /** Milliseconds between SSE chunks. */
@@ -264,6 +266,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     url: "",
     calls: [],
     behaviors: new Map(),
+    modelsByKey: new Map(),
     defaultBehavior: "ok",
     chunkDelayMs: 5,
     retryAfterSeconds: "30",
@@ -297,7 +300,14 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     const behavior = fake.behaviors.get(key) ?? fake.defaultBehavior;
     if (behavior !== "cut" && failFor(behavior, key, res, fake, path)) return;
     if (path === "/v1/models" && req.method === "GET") {
-      sendJson(res, 200, { object: "list", data: MODELS.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "openai" })) }, { "openai-processing-ms": "3" });
+      const models = fake.modelsByKey.get(key) ?? MODELS;
+      sendJson(res, 200, { object: "list", data: models.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "openai" })) }, { "openai-processing-ms": "3" });
+      return;
+    }
+    const models = fake.modelsByKey.get(key);
+    if (models && typeof body.model === "string" && !models.includes(body.model)) {
+      const message = `The model \`${body.model}\` does not exist or you do not have access to it.`;
+      sendJson(res, 404, { error: { message, type: "invalid_request_error", param: null, code: "model_not_found" } });
       return;
     }
     if (path === "/v1/chat/completions" && req.method === "POST") {

@@ -57,6 +57,8 @@ export async function startKeyPool(options: StartOptions): Promise<KeyPoolServer
       ADMIN_KEY,
       NEXT_TELEMETRY_DISABLED: "1",
       NODE_ENV: "production",
+      // Syncs call the upstream on their own; tests that count upstream calls turn them on when they need them.
+      MODEL_SYNC_SECONDS: "0",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -28,10 +28,10 @@ describe("classify", () => {
 
   it("leaves the key alone when the refusal belongs to the request or to something in between", () => {
     // Region, scope, model access: another key (another project) may be allowed.
-    expect(classify(403, none, err("unsupported_country_region_territory", "Country, region, or territory not supported", "request_forbidden"), now, 60_000)).toEqual({ kind: "request" });
-    expect(classify(401, none, err(null, "You have insufficient permissions for this operation. Missing scopes: api.model.read."), now, 60_000)).toEqual({ kind: "request" });
-    expect(classify(403, none, err("model_not_found", "Project does not have access to model gpt-5"), now, 60_000)).toEqual({ kind: "request" });
-    expect(classify(404, none, err("model_not_found", "The model `x` does not exist or you do not have access to it."), now, 60_000)).toEqual({ kind: "request" });
+    expect(classify(403, none, err("unsupported_country_region_territory", "Country, region, or territory not supported", "request_forbidden"), now, 60_000)).toEqual({ kind: "request", lacks: null });
+    expect(classify(401, none, err(null, "You have insufficient permissions for this operation. Missing scopes: api.model.read."), now, 60_000)).toEqual({ kind: "request", lacks: "scope" });
+    expect(classify(403, none, err("model_not_found", "Project does not have access to model gpt-5"), now, 60_000)).toEqual({ kind: "request", lacks: "model" });
+    expect(classify(404, none, err("model_not_found", "The model `x` does not exist or you do not have access to it."), now, 60_000)).toEqual({ kind: "request", lacks: "model" });
     // An OpenAI refusal that names no cause is confirmed with the key before it is blamed.
     expect(classify(403, none, err("permission_denied", "You are not allowed to use this key."), now, 60_000)).toEqual({ kind: "confirm" });
     // Not an OpenAI error at all: a gateway's or firewall's page is upstream trouble.
