@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { requireSession } from "@/lib/auth/page-session";
 import { Nav } from "@/components/nav";
+import { HealthBanner } from "@/components/health-banner";
 
 export const dynamic = "force-dynamic";
 
@@ -9,7 +10,10 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   return (
     <div className="shell">
       <Nav />
-      <main className="content">{children}</main>
+      <main className="content">
+        <HealthBanner />
+        {children}
+      </main>
     </div>
   );
 }

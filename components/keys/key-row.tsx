@@ -34,7 +34,15 @@ export function KeyRow({ item, onChanged, onError }: { item: PublicKey; onChange
     <tr data-key={item.maskedKey}>
       <td className="mono">{item.maskedKey}</td>
       <td>{item.name || <span className="muted">–</span>}</td>
-      <td><StatusBadge status={item.status} coolingUntil={item.coolingUntil} /></td>
+      <td>
+        <StatusBadge status={item.status} coolingUntil={item.coolingUntil} />
+        {item.models !== null && <div className="muted small" data-testid="key-models">{t("models", { count: item.models })}</div>}
+        {item.refused.length > 0 && (
+          <div className="muted small" data-testid="key-refused" title={t("refusedHint")}>
+            {t("refused", { list: item.refused.map((subject) => subject.replace(/^endpoint:/, "/v1/").replace(/^model:/, "")).join(", ") })}
+          </div>
+        )}
+      </td>
       <td>{format.number(item.usage.requests)}{item.usage.errors > 0 && <span className="muted"> ({t("errorsShort", { count: item.usage.errors })})</span>}</td>
       <td className="hide-narrow">{format.number(item.usage.promptTokens + item.usage.completionTokens)}</td>
       <td className="hide-narrow" title={format.dateTime(item.lastUsedAt)}>{format.relative(item.lastUsedAt)}</td>

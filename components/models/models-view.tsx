@@ -6,7 +6,7 @@ import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 import { useModels } from "@/lib/swr/hooks";
 import { ModelRow } from "./model-row";
 
-type SyncResult = { added: number; updated: number; total: number };
+type SyncResult = { added: number; updated: number; total: number; keys: { synced: number; failed: number } };
 
 export function ModelsView() {
   const t = useTranslations("models");
@@ -19,7 +19,7 @@ export function ModelsView() {
     setMessage(null);
     try {
       const result = await apiSend<SyncResult>("/api/models/sync", "POST");
-      setMessage({ kind: "success", text: t("synced", result) });
+      setMessage({ kind: "success", text: t("synced", { added: result.added, updated: result.updated, total: result.total, keys: result.keys.synced, failed: result.keys.failed }) });
       void mutate();
     } catch (caught) {
       setMessage({ kind: "error", text: errorMessage(caught) });

@@ -1,6 +1,7 @@
 "use client";
 
 import useSWR from "swr";
+import type { Health } from "../health";
 import type { PublicKey } from "../keys/schemas";
 import type { PublicModel } from "../models/queries";
 import type { PublicToken } from "../tokens/queries";
@@ -19,8 +20,11 @@ const query = (params: Record<string, string | number | undefined>) => {
 };
 
 // One hook per endpoint; pages that watch live traffic refresh on an interval.
+export const useHealth = () => useSWR<Health>("/api/health", fetcher, { refreshInterval: 5000 });
 export const useKeys = () => useSWR<List<PublicKey>>("/api/keys", fetcher, { refreshInterval: 5000 });
-export const useModels = (enabledOnly = false) => useSWR<List<PublicModel>>(`/api/models${enabledOnly ? "?enabled=true" : ""}`, fetcher);
+// While the catalogue is empty, models may be on their way (synced when a key is added): look again soon.
+export const useModels = (enabledOnly = false) =>
+  useSWR<List<PublicModel>>(`/api/models${enabledOnly ? "?enabled=true" : ""}`, fetcher, { refreshInterval: (latest) => (latest && latest.data.length > 0 ? 0 : 3000) });
 export const useTokens = () => useSWR<List<PublicToken>>("/api/tokens", fetcher);
 export const useStats = (params: { from?: string; to?: string; bucket?: string }) =>
   useSWR<Stats>(`/api/stats${query(params)}`, fetcher, { refreshInterval: 10_000 });
