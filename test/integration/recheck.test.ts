@@ -53,3 +53,19 @@ describe("re-checks", () => {
     expect(await keyStatuses(server)).toEqual(["active", "active", "active", "disabled"]);
   });
 });
+
+describe("re-check backoff", () => {
+  it("waits twice as long after each failed re-check instead of asking every KEY_RECHECK_SECONDS", async () => {
+    const { keys } = await replacePool(server, upstream, "invalid");
+    const [bad] = keys as [string];
+    expect((await chat()).status).toBe(503);
+    expect(await keyStatuses(server)).toEqual(["invalid"]);
+    const since = upstream.calls.length;
+    const checks = () => upstream.calls.slice(since).filter((call) => call.key === bad).length;
+    // With KEY_RECHECK_SECONDS=1 the key would be asked ~10 times in 10 s; doubling waits 1, 2, 4 (then 8) s.
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    expect(checks()).toBeGreaterThanOrEqual(2);
+    expect(checks()).toBeLessThanOrEqual(4);
+    expect(await keyStatuses(server)).toEqual(["invalid"]);
+  }, 20_000);
+});
