@@ -20,8 +20,9 @@ export function Nav() {
   const pathname = usePathname();
   const router = useRouter();
 
-  async function logout() {
-    await apiSend("/api/auth/logout", "POST");
+  async function logout(everywhere: boolean) {
+    if (everywhere) await apiSend("/api/auth/sessions", "DELETE");
+    else await apiSend("/api/auth/logout", "POST");
     router.replace("/login");
     router.refresh();
   }
@@ -38,7 +39,8 @@ export function Nav() {
       </nav>
       <div className="nav-end">
         <LanguageSwitch />
-        <button type="button" onClick={logout}>{t("logout")}</button>
+        <button type="button" onClick={() => void logout(false)}>{t("logout")}</button>
+        <button type="button" className="hide-narrow" onClick={() => void logout(true)} title={t("logoutEverywhereHint")}>{t("logoutEverywhere")}</button>
       </div>
     </header>
   );

@@ -5,13 +5,13 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOST: z.string().default("0.0.0.0"),
+  HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()], { error: "HOST must be an IP address or a host name, such as 0.0.0.0 or 127.0.0.1" }).default("0.0.0.0"),
   DATABASE_URL: z
     .string()
     .regex(/^file:/, "DATABASE_URL must be a SQLite file URL such as file:./data/keypool.db")
     .default("file:./data/keypool.db"),
   OPENAI_BASE_URL: z.url().default("https://api.openai.com/v1"),
-  ADMIN_KEY: z.string().min(8, "ADMIN_KEY must be at least 8 characters").optional(),
+  ADMIN_KEY: z.string().min(16, "ADMIN_KEY must be at least 16 characters (a long random string: it guards every key)").optional(),
   KEYPOOL_SECRET: z.string().min(16, "KEYPOOL_SECRET must be at least 16 characters").optional(),
   UPSTREAM_TIMEOUT_MS: positiveInt(300_000),
   UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(300_000),
@@ -28,6 +28,12 @@ const envSchema = z.object({
   LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   SESSION_TTL_HOURS: positiveInt(24 * 7),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  /** Reverse proxies in front of KeyPool whose X-Forwarded-For is believed: "true" = 1, "false" = 0. */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, "TRUST_PROXY must be true, false or the number of reverse proxies in front of KeyPool")
+    .default("false")
+    .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value))),
 });
 
 export type Env = z.infer<typeof envSchema> & { databasePath: string; dataDir: string };

@@ -36,9 +36,19 @@ function readMigrations(migrationsDir) {
  * data, it writes a copy beside it (`<file>.before-<migration>`), so an upgrade can be undone.
  * Returns the names of the migrations it applied.
  */
+/** The database holds every prompt and the encrypted keys: only KeyPool's own user may read it, WAL and copies included. */
+export function restrictFiles(databasePath) {
+  const folder = path.dirname(databasePath);
+  const base = path.basename(databasePath);
+  for (const name of fs.readdirSync(folder)) {
+    if (name === base || name.startsWith(`${base}-`) || name.startsWith(`${base}.before-`)) fs.chmodSync(path.join(folder, name), 0o600);
+  }
+}
+
 export function migrate({ databasePath, migrationsDir, log = () => {} }) {
-  fs.mkdirSync(path.dirname(databasePath), { recursive: true });
+  fs.mkdirSync(path.dirname(databasePath), { recursive: true, mode: 0o700 });
   const db = new Database(databasePath);
+  restrictFiles(databasePath);
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("busy_timeout = 5000");
@@ -59,6 +69,7 @@ export function migrate({ databasePath, migrationsDir, log = () => {} }) {
       const backup = `${databasePath}.before-${pending[0].name}`;
       db.pragma("wal_checkpoint(TRUNCATE)");
       fs.copyFileSync(databasePath, backup);
+      fs.chmodSync(backup, 0o600);
       log("info", "copied the database before migrating it", { backup });
     }
     for (const migration of pending) {

@@ -29,6 +29,8 @@ function jsonLinesOnly(stream, level) {
 jsonLinesOnly(process.stdout, "info");
 jsonLinesOnly(process.stderr, "error");
 
+// Everything KeyPool creates (the database, its WAL, copies, the secret) is for its own user only.
+process.umask(0o077);
 process.chdir(root);
 process.env.NODE_ENV = "production";
 process.env.DATABASE_URL ||= "file:./data/keypool.db";

@@ -18,6 +18,11 @@ export async function isValidSession(token: string): Promise<boolean> {
   return session !== null && session.expiresAt.getTime() > Date.now();
 }
 
+/** Signs out every browser at once (a lost laptop, a shared screen); returns how many sessions ended. */
+export async function endAllSessions(): Promise<number> {
+  return (await db.session.deleteMany({})).count;
+}
+
 export async function endSession(token: string): Promise<void> {
   await db.session.deleteMany({ where: { hash: sha256(token) } });
 }

@@ -13,6 +13,8 @@ export class ApiError extends Error {
     readonly code: string | null,
     message: string,
     readonly param: string | null = null,
+    /** Sent as Retry-After: when the client may try again. */
+    readonly retryAfterS: number | null = null,
   ) {
     super(message);
   }

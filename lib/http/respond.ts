@@ -10,5 +10,5 @@ export function noContent(): Response {
 
 export function errorResponse(error: unknown): Response {
   const apiError: ApiError = toApiError(error);
-  return json(apiError.toBody(), apiError.status);
+  return json(apiError.toBody(), apiError.status, apiError.retryAfterS === null ? undefined : { "retry-after": String(apiError.retryAfterS) });
 }

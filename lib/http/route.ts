@@ -7,36 +7,38 @@ import { errorResponse } from "./respond";
 
 type Access = "admin" | "client" | "none";
 
-type Options<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> = {
+type Options<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined> = {
   auth: Access;
   body?: B;
   query?: Q;
+  /** The dynamic path segments (`[id]`), parsed like the query: handlers get them typed. */
+  params?: P;
 };
 
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
-export type Context<B, Q> = {
+export type Context<B, Q, P> = {
   request: Request;
   body: B;
   query: Q;
-  params: Record<string, string | string[] | undefined>;
+  params: P;
   principal: Principal | null;
 };
 
 type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
 
 /** Every handler: boot → authorize → parse → handle; anything thrown leaves as an OpenAI-shaped error. */
-export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-  options: Options<B, Q>,
-  handler: (context: Context<Infer<B>, Infer<Q>>) => Promise<Response> | Response,
+export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
+  options: Options<B, Q, P>,
+  handler: (context: Context<Infer<B>, Infer<Q>, Infer<P>>) => Promise<Response> | Response,
 ) {
   return async (request: Request, routeContext?: RouteContext): Promise<Response> => {
     try {
       await ready();
       const principal = await authorize(request, options.auth);
+      const params = (options.params ? parseWith(options.params, (await routeContext?.params) ?? {}) : undefined) as Infer<P>;
+      const query = (options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined) as Infer<Q>;
       const body = (options.body ? await parseBody(request, options.body) : undefined) as Infer<B>;
-      const query = (options.query ? parseQuery(request, options.query) : undefined) as Infer<Q>;
-      const params = (await routeContext?.params) ?? {};
       return await handler({ request, body, query, params, principal });
     } catch (error) {
       return errorResponse(error);
@@ -99,9 +101,8 @@ async function parseBody<S extends z.ZodType>(request: Request, schema: S): Prom
   return parsed.data;
 }
 
-function parseQuery<S extends z.ZodType>(request: Request, schema: S): z.infer<S> {
-  const params = Object.fromEntries(new URL(request.url).searchParams);
-  const parsed = schema.safeParse(params);
+function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input);
   if (!parsed.success) throw fromZodError(parsed.error);
   return parsed.data;
 }

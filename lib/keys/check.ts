@@ -3,7 +3,7 @@ import { db } from "../db";
 import { notFound } from "../http/errors";
 import { scrubKeys } from "../proxy/scrub";
 import { upstreamClient } from "../upstream-client";
-import { poolKeys, reloadPool } from "./pool";
+import { poolKeys, refreshInPool } from "./pool";
 import { getKey } from "./queries";
 import type { PublicKey } from "./schemas";
 import type { KeyStatus } from "./status";
@@ -43,6 +43,7 @@ export async function checkKey(id: number): Promise<PublicKey> {
     db.key.update({ where: { id }, data: { lastCheckedAt: new Date(), lastError: outcome.error, ...(outcome.status === "active" ? { refusals: "{}" } : {}) } }),
     ...(outcome.status === null ? [] : [db.key.updateMany({ where: { id, status: { not: "disabled" } }, data: { status: outcome.status, coolingUntil: outcome.coolingUntil } })]),
   ]);
-  await reloadPool();
+  const row = await db.key.findUnique({ where: { id } });
+  if (row) refreshInPool(row);
   return getKey(id);
 }

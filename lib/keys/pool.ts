@@ -4,30 +4,35 @@ import { secret } from "../crypto/secret";
 import { singleton } from "../singleton";
 import { logError } from "../log";
 import { parseRefusals } from "./capabilities";
+import type { Key } from "../generated/prisma/client";
 import type { KeyStatus, PoolKey } from "./status";
 
 type PoolState = { keys: PoolKey[]; loaded: Promise<void> | null };
 
 const state = singleton<PoolState>("keyPool", () => ({ keys: [], loaded: null }));
 
-async function loadFromDb(): Promise<void> {
-  const rows = await db.key.findMany({ orderBy: { id: "asc" }, include: { models: { select: { model: true } } } });
-  state.keys = rows.map((row) => {
-    const apiKey = decrypt(row.cipher, secret());
-    return {
-      id: row.id,
-      name: row.name,
-      apiKey,
-      last4: row.last4,
-      status: row.status as KeyStatus,
-      coolingUntil: row.coolingUntil,
-      models: row.modelsSyncedAt ? new Set(row.models.map((entry) => entry.model)) : null,
-      refusals: parseRefusals(row.refusals),
-    };
-  });
+/** What the pool keeps of a key row besides its decrypted key. */
+type StoredKey = Pick<Key, "id" | "name" | "cipher" | "last4" | "status" | "coolingUntil" | "modelsSyncedAt" | "refusals"> & { models?: { model: string }[] };
+
+function toPoolKey(row: StoredKey): PoolKey {
+  return {
+    id: row.id,
+    name: row.name,
+    apiKey: decrypt(row.cipher, secret()),
+    last4: row.last4,
+    status: row.status as KeyStatus,
+    coolingUntil: row.coolingUntil,
+    models: row.modelsSyncedAt ? new Set((row.models ?? []).map((entry) => entry.model)) : null,
+    refusals: parseRefusals(row.refusals),
+  };
 }
 
-/** The pool in memory, ordered by id; loaded once, refreshed by reloadPool() after every change. */
+async function loadFromDb(): Promise<void> {
+  const rows = await db.key.findMany({ orderBy: { id: "asc" }, include: { models: { select: { model: true } } } });
+  state.keys = rows.map(toPoolKey);
+}
+
+/** The pool in memory, ordered by id; loaded once, then kept in step with every change (addToPool, refreshInPool, removeFromPool). */
 export async function poolKeys(): Promise<readonly PoolKey[]> {
   state.loaded ??= loadFromDb();
   await state.loaded;
@@ -49,9 +54,23 @@ export function nextCoolingEnd(now: number): number | null {
   return ends.length === 0 ? null : Math.max(1, Math.ceil(Math.min(...ends) / 1000));
 }
 
-export async function reloadPool(): Promise<void> {
-  state.loaded = loadFromDb();
-  await state.loaded;
+/** Keys just stored join the pool; only they are decrypted. */
+export function addToPool(rows: readonly StoredKey[]): void {
+  state.keys = [...state.keys, ...rows.map(toPoolKey)].sort((a, b) => a.id - b.id);
+}
+
+/** A key changed by the admin (name, status, verdict): its entry follows the row, its key and model list stay. */
+export function refreshInPool(row: Pick<Key, "id" | "name" | "status" | "coolingUntil" | "refusals">): void {
+  const key = state.keys.find((candidate) => candidate.id === row.id);
+  if (!key) return;
+  key.name = row.name;
+  key.status = row.status as KeyStatus;
+  key.coolingUntil = row.coolingUntil;
+  key.refusals = parseRefusals(row.refusals);
+}
+
+export function removeFromPool(id: number): void {
+  state.keys = state.keys.filter((key) => key.id !== id);
 }
 
 /**

@@ -3,12 +3,12 @@ import { encrypt } from "../crypto/cipher";
 import { sha256 } from "../crypto/hash";
 import { lastFour, maskKey } from "../crypto/mask";
 import { secret } from "../crypto/secret";
-import { notFound } from "../http/errors";
+import { badRequest, notFound } from "../http/errors";
 import { isWellFormedKey, splitPasted } from "./parse";
 import { syncNewKeys } from "../models/sync";
 import { parseRefusals } from "./capabilities";
-import { reloadPool } from "./pool";
-import { publicKeySchema, type PublicKey } from "./schemas";
+import { addToPool, refreshInPool, removeFromPool } from "./pool";
+import { MAX_KEYS_PER_CALL, publicKeySchema, type PublicKey } from "./schemas";
 import type { Key } from "../generated/prisma/client";
 
 type UsageTotals = PublicKey["usage"];
@@ -74,8 +74,20 @@ export type AddKeysResult = {
   malformed: string[];
 };
 
+/** Keys written per transaction; between two, other requests are served. */
+const INSERT_CHUNK = 500;
+
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Adds keys, skipping ones already stored (or repeated in the same paste) and reporting malformed ones masked. */
 export async function addKeys(candidates: string[], name?: string): Promise<AddKeysResult> {
+  if (candidates.length > MAX_KEYS_PER_CALL) {
+    throw badRequest(
+      `At most ${MAX_KEYS_PER_CALL.toLocaleString("en")} keys per call; this one has ${candidates.length.toLocaleString("en")}. Nothing was added: split the list and add it in parts.`,
+      null,
+      "too_many_keys",
+    );
+  }
   const result: AddKeysResult = { added: [], duplicates: [], malformed: [] };
   const seen = new Set<string>();
   const fresh: { apiKey: string; hash: string }[] = [];
@@ -92,29 +104,21 @@ export async function addKeys(candidates: string[], name?: string): Promise<AddK
     seen.add(hash);
     fresh.push({ apiKey: candidate, hash });
   }
-  const existing = await db.key.findMany({ where: { hash: { in: fresh.map((item) => item.hash) } }, select: { hash: true } });
-  const existingHashes = new Set(existing.map((row) => row.hash));
-  const toInsert = fresh.filter((item) => {
-    if (!existingHashes.has(item.hash)) return true;
-    result.duplicates.push(maskKey(lastFour(item.apiKey)));
-    return false;
-  });
-  const rows = await db.$transaction(
-    toInsert.map((item) =>
-      db.key.create({
-        data: {
-          name: name ?? "",
-          cipher: encrypt(item.apiKey, secret()),
-          hash: item.hash,
-          last4: lastFour(item.apiKey),
-        },
-      }),
-    ),
-  );
-  result.added = rows.map((row) => toPublic(row));
-  if (rows.length === 0) return result;
-  await reloadPool();
-  syncNewKeys(rows.map((row) => row.id));
+  for (let start = 0; start < fresh.length; start += INSERT_CHUNK) {
+    if (start > 0) await yieldToOthers();
+    const chunk = fresh.slice(start, start + INSERT_CHUNK);
+    const existing = new Set((await db.key.findMany({ where: { hash: { in: chunk.map((item) => item.hash) } }, select: { hash: true } })).map((row) => row.hash));
+    for (const item of chunk) if (existing.has(item.hash)) result.duplicates.push(maskKey(lastFour(item.apiKey)));
+    const rows = await db.key.createManyAndReturn({
+      data: chunk
+        .filter((item) => !existing.has(item.hash))
+        .map((item) => ({ name: name ?? "", cipher: encrypt(item.apiKey, secret()), hash: item.hash, last4: lastFour(item.apiKey) })),
+    });
+    // Each part serves as soon as it is stored; only the new keys are decrypted into the pool.
+    addToPool(rows);
+    result.added.push(...rows.map((row) => toPublic(row)));
+  }
+  syncNewKeys(result.added.map((key) => key.id));
   return result;
 }
 
@@ -136,11 +140,11 @@ export async function updateKey(id: number, changes: { name?: string; status?: "
     // Re-enabling by hand clears the health verdict the proxy reached, and what the key was refused.
     data: { ...changes, ...(changes.status === "active" ? { coolingUntil: null, lastError: null, refusals: "{}" } : {}) },
   });
-  await reloadPool();
+  refreshInPool(row);
   return toPublic(row);
 }
 
 export async function deleteKey(id: number): Promise<void> {
   await db.key.delete({ where: { id } });
-  await reloadPool();
+  removeFromPool(id);
 }

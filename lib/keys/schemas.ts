@@ -1,14 +1,17 @@
 import { z } from "zod";
 import { KEY_STATUSES } from "./status";
 
+/** Keys one call may add (a longer list or paste is refused whole). */
+export const MAX_KEYS_PER_CALL = 10_000;
+
 const keyString = z.string().trim().min(1, "key must not be empty").max(512);
 
 export const createKeysSchema = z.union([
   z.object({ key: keyString, name: z.string().trim().max(100).optional() }).strict(),
   z
-    .object({ keys: z.array(z.string().max(512)).min(1, "keys must list at least one key").max(5000) })
+    .object({ keys: z.array(z.string().max(512)).min(1, "keys must list at least one key").max(MAX_KEYS_PER_CALL, `at most ${MAX_KEYS_PER_CALL} keys per call; nothing was added`) })
     .strict(),
-  z.object({ text: z.string().min(1).max(2_000_000) }).strict(),
+  z.object({ text: z.string().min(1).max(2_000_000, "text is longer than 2,000,000 characters (about 10,000 keys); nothing was added: split the paste") }).strict(),
 ]);
 
 export const updateKeySchema = z

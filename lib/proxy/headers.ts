@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 
 /** Set on every incoming request by the server edge (lib/server), echoed to the client. */
 export const REQUEST_ID_HEADER = "x-keypool-request-id";
-/** The socket's remote address, set by the server edge (never taken from the client). */
+/** The client's address, set by the server edge (from X-Forwarded-For only behind TRUST_PROXY). */
 export const CLIENT_IP_HEADER = "x-keypool-client-ip";
 
 // Headers that describe the client's hop or credentials, not the request: never sent upstream.

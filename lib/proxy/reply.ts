@@ -25,5 +25,5 @@ export function replyJson(reply: Reply, status: number, body: unknown, headers: 
 }
 
 export function replyError(reply: Reply, error: ApiError, headers: OutgoingHttpHeaders = {}): void {
-  replyJson(reply, error.status, error.toBody(), headers);
+  replyJson(reply, error.status, error.toBody(), error.retryAfterS === null ? headers : { "retry-after": String(error.retryAfterS), ...headers });
 }

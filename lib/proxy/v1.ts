@@ -6,6 +6,7 @@ import { CORS_HEADERS, preflightHeaders } from "./cors";
 import { proxy } from "./pipeline";
 import { BodyAborted, readBody } from "./read-body";
 import { replyError } from "./reply";
+import { clientAddress } from "../server/client-address";
 
 type Target = { path: string; search: string };
 
@@ -36,7 +37,13 @@ export async function serveV1(req: IncomingMessage, res: ServerResponse, request
     res.end();
     return;
   }
-  const principal = bearerPrincipal(req.headers.authorization);
+  let principal: ReturnType<typeof bearerPrincipal>;
+  try {
+    principal = bearerPrincipal(req.headers.authorization, clientAddress(req));
+  } catch (error) {
+    replyError(res, error as ApiError);
+    return;
+  }
   if (!principal) {
     replyError(res, unauthorized("Missing or unknown API key: send Authorization: Bearer <KeyPool client token>."));
     return;

@@ -4,6 +4,7 @@ import { env } from "../env";
 import { internalError, shuttingDown, tooLarge } from "../http/errors";
 import { logError } from "../log";
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "../proxy/headers";
+import { clientAddress } from "./client-address";
 import { replyError } from "../proxy/reply";
 import { serveV1 } from "../proxy/v1";
 import { accessLog } from "./access-log";
@@ -95,7 +96,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
     }
     // Route handlers store the id with their log rows; they may rate-limit by the socket's address.
     req.headers[REQUEST_ID_HEADER] = requestId;
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
+    req.headers[CLIENT_IP_HEADER] = clientAddress(req);
     handleNext(req, res).catch((error: unknown) => {
       logError("Next.js request handler failed", error, { requestId });
       if (!res.headersSent) replyError(res, internalError());

@@ -2,17 +2,18 @@ import { z } from "zod";
 import { db } from "../db";
 import { maskKey } from "../crypto/mask";
 import { notFound } from "../http/errors";
+import { idParam } from "../http/params";
 import type { Prisma } from "../generated/prisma/client";
 
 export const usageQuerySchema = z.object({
-  keyId: z.coerce.number().int().positive().optional(),
+  keyId: idParam.optional(),
   requestId: z.string().max(100).optional(),
   model: z.string().max(200).optional(),
   status: z.union([z.enum(["success", "error"]), z.coerce.number().int().min(100).max(599)]).optional(),
   source: z.enum(["v1", "playground"]).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  page: z.coerce.number().int().min(1).default(1),
+  page: z.coerce.number().int().min(1).max(10_000, "page goes up to 10000; narrow the filters (from, to, model, keyId) instead").default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type UsageQuery = z.infer<typeof usageQuerySchema>;

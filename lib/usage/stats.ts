@@ -12,7 +12,9 @@ export const statsQuerySchema = z.object({
   bucket: z.enum(["hour", "day"]).optional(),
 });
 
-const MAX_POINTS = 24 * 92;
+/** The longest range one statistics call covers, and the longest in hourly buckets (documented in the README). */
+export const MAX_RANGE_DAYS = 366;
+export const MAX_HOURLY_DAYS = 92;
 
 type Totals = { requests: number; errors: number; errorRate: number; promptTokens: number; completionTokens: number; avgLatencyMs: number };
 type Aggregate = { requests: number; errors: number; promptTokens: number; completionTokens: number };
@@ -68,7 +70,9 @@ export async function getStats(query: z.infer<typeof statsQuerySchema>, now = ne
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - 24 * 3600_000);
   if (from >= to) throw badRequest("from must be before to", "from");
   const bucket: Bucket = query.bucket ?? (to.getTime() - from.getTime() > 3 * 86_400_000 ? "day" : "hour");
-  if (bucket === "hour" && to.getTime() - from.getTime() > MAX_POINTS * 3600_000) throw badRequest("Range too long for hourly buckets; use bucket=day", "bucket");
+  const days = (to.getTime() - from.getTime()) / 86_400_000;
+  if (days > MAX_RANGE_DAYS) throw badRequest(`The range from ${from.toISOString()} to ${to.toISOString()} is longer than ${MAX_RANGE_DAYS} days; ask for a shorter one.`, "from");
+  if (bucket === "hour" && days > MAX_HOURLY_DAYS) throw badRequest(`Hourly buckets cover at most ${MAX_HOURLY_DAYS} days; use bucket=day or a shorter range.`, "bucket");
   const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 
   const [total, today, byKey, byModel, byTime, keys] = await Promise.all([
