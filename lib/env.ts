@@ -27,6 +27,7 @@ const envSchema = z.object({
   LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   SESSION_TTL_HOURS: positiveInt(24 * 7),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  AFFINITY: z.enum(["none", "prompt_cache_key"]).default("none"),
 });
 
 export type Env = z.infer<typeof envSchema> & { databasePath: string; dataDir: string };

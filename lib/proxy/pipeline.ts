@@ -4,6 +4,7 @@ import { logError } from "../log";
 import { markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
+import { pinnedRefusal, stickyKey, stickyRoute, type StickyRoute } from "../sticky/route";
 import { nowMs } from "../clock";
 import { classify, openAIError, restUntil } from "./classify";
 import { admit, breakerClosed, recordAnswer, recordFailure, releaseProbe, type Admission } from "./breaker";
@@ -71,10 +72,14 @@ async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Prom
   let lastFailure: Failure | null = null;
   let refusals = 0;
   let lastRefusal: Answered | null = null;
+  // An object lives in the project of the key that created it (lib/sticky).
+  const route = stickyRoute(exchange.request.path, exchange.prepared.json);
+  if (route.kind === "refuse") return refuseSticky(exchange, route, reply);
 
   while (exchange.attempts.length < MAX_ATTEMPTS) {
     if (exchange.stopped) return stopped(exchange, reply, exchange.attempts.at(-1)?.keyId ?? null);
-    const key = pickKey(tried);
+    const sticky = stickyKey(route, tried);
+    const key = sticky === undefined ? pickKey(tried) : sticky;
     if (!key) break;
     tried.add(key.id);
     const attempt = exchange.attempt(key.id);
@@ -119,7 +124,15 @@ async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Prom
     if (transientFailures > MAX_RETRIES || probing || !breakerClosed()) break;
   }
   if (lastRefusal) return deliverError(exchange, lastRefusal, reply);
+  // The pinned key was taken out of rotation by its answer: say so rather than "no usable key".
+  if (route.kind === "pinned" && !lastFailure) return refuseSticky(exchange, pinnedRefusal(route), reply);
   giveUp(exchange, lastFailure, reply);
+}
+
+/** A request naming an object whose key cannot serve it: no other key can see the object. */
+function refuseSticky(exchange: Exchange, { error, retryAfterS }: Extract<StickyRoute, { kind: "refuse" }>, reply: Reply): void {
+  exchange.finish({ status: error.status, error: error.message });
+  replyError(reply, error, retryAfterS === null ? {} : { "retry-after": String(retryAfterS) });
 }
 
 /** A key whose answer says its requests or tokens are spent rests until they reset, instead of earning a 429 first. */
