@@ -110,6 +110,6 @@ function createResponse(objects: FakeObjects, { key, body }: Request, res: http.
     { type: "response.output_item.done", output_index: 0, item: message },
     { type: "response.completed", response: done },
   ];
-  for (const [index, event] of events.entries()) res.write(`event: ${event.type}\ndata: ${JSON.stringify({ type: event.type, sequence_number: index, ...event })}\n\n`);
+  for (const [index, { type, ...rest }] of events.entries()) res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: index, ...rest })}\n\n`);
   res.end();
 }
