@@ -4,7 +4,7 @@ import { logError } from "../log";
 import { markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
-import { pinnedRefusal, stickyKey, stickyRoute, type StickyRoute } from "../sticky/route";
+import { pinnedRefusal, stickyKey, stickyRoute, type Refusal } from "../sticky/route";
 import { nowMs } from "../clock";
 import { classify, openAIError, restUntil } from "./classify";
 import { admit, breakerClosed, recordAnswer, recordFailure, releaseProbe, type Admission } from "./breaker";
@@ -130,7 +130,7 @@ async function tryKeys(exchange: Exchange, reply: Reply, probing: boolean): Prom
 }
 
 /** A request naming an object whose key cannot serve it: no other key can see the object. */
-function refuseSticky(exchange: Exchange, { error, retryAfterS }: Extract<StickyRoute, { kind: "refuse" }>, reply: Reply): void {
+function refuseSticky(exchange: Exchange, { error, retryAfterS }: Refusal, reply: Reply): void {
   exchange.finish({ status: error.status, error: error.message });
   replyError(reply, error, retryAfterS === null ? {} : { "retry-after": String(retryAfterS) });
 }

@@ -38,6 +38,19 @@ function track(write: Promise<void>): void {
   void write.finally(() => state.writing.delete(write));
 }
 
+/** OpenAI keeps a stored response for 30 days; its binding is kept a little longer, then dropped. */
+const RESPONSE_KEEP_MS = 31 * 86_400_000;
+
+/** Drops the bindings of responses OpenAI no longer keeps, from the database and from memory. */
+export async function pruneBindings(now = new Date()): Promise<number> {
+  const where = { kind: "response", createdAt: { lt: new Date(now.getTime() - RESPONSE_KEEP_MS) } };
+  const expired = await db.objectBinding.findMany({ where, select: { objectId: true } });
+  if (expired.length === 0) return 0;
+  await db.objectBinding.deleteMany({ where });
+  for (const row of expired) state.bindings.delete(row.objectId);
+  return expired.length;
+}
+
 /** Waits for the binding writes under way; at shutdown, so an object created just before it stays bound. */
 export async function flushBindings(): Promise<void> {
   await Promise.all(state.writing);

@@ -67,7 +67,7 @@ function pinnedRoute(path: string, body: Record<string, unknown> | null): Sticky
 
 const describe = (key: PoolKey) => `key #${key.id} (${key.name ? `${key.name}, ` : ""}${maskKey(key.last4)})`;
 
-type Refusal = Extract<StickyRoute, { kind: "refuse" }>;
+export type Refusal = Extract<StickyRoute, { kind: "refuse" }>;
 
 function deleted(objectId: string, keyId: number): Refusal {
   const message = `${objectId} was created with key #${keyId}, which has been deleted from KeyPool; no other key can reach it (each key is its own OpenAI project). Recreate the object.`;
