@@ -7,27 +7,28 @@ import { poolKeys } from "./keys/pool";
 import { reloadTokens } from "./tokens/queries";
 import { flushCursor, loadCursor } from "./rotation/rotator";
 import { flushRecords } from "./usage/recorder";
+import { flushBindings, loadBindings } from "./sticky/bindings";
 import { schedulePruning } from "./usage/retention";
 import { scheduleRechecks } from "./keys/recheck";
 import { scheduleModelSync } from "./models/sync";
 import { singleton } from "./singleton";
 
-/** Loads everything the request path reads from memory: keys, token hashes, the admin hash, the rotation cursor. */
+/** Loads everything the request path reads from memory: keys, token hashes, the admin hash, the rotation cursor, object bindings. */
 async function boot(): Promise<void> {
   fs.mkdirSync(env().dataDir, { recursive: true });
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   secret();
   await ensureAdminKey();
-  await Promise.all([poolKeys(), reloadTokens(), loadCursor()]);
+  await Promise.all([poolKeys(), reloadTokens(), loadCursor(), loadBindings()]);
   schedulePruning();
   scheduleRechecks();
   scheduleModelSync();
 }
 
-/** Writes everything held in memory: logs, counters, the cursor. */
+/** Writes everything held in memory: logs, counters, the cursor, object bindings under way. */
 export async function flushState(): Promise<void> {
-  await Promise.all([flushRecords(), flushCursor()]);
+  await Promise.all([flushRecords(), flushCursor(), flushBindings()]);
 }
 
 const state = singleton<{ booted: Promise<void> | null }>("boot", () => ({ booted: null }));

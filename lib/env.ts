@@ -34,6 +34,7 @@ const envSchema = z.object({
     .regex(/^(true|false|\d{1,2})$/, "TRUST_PROXY must be true, false or the number of reverse proxies in front of KeyPool")
     .default("false")
     .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value))),
+  AFFINITY: z.enum(["none", "prompt_cache_key"]).default("none"),
 });
 
 export type Env = z.infer<typeof envSchema> & { databasePath: string; dataDir: string };

@@ -4,6 +4,7 @@ import { maskKey } from "../crypto/mask";
 import type { PoolKey } from "../keys/status";
 import { tokensFromJsonTail } from "../usage/tokens";
 import { ApiError } from "../http/errors";
+import { ObjectCapture } from "../sticky/capture";
 import { BodySample } from "./body-sample";
 import { loggable, type Exchange, type Outcome } from "./exchange";
 import { clientResponseHeaders, headerValue } from "./headers";
@@ -30,6 +31,13 @@ export function deliver(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer
   if (contentType.startsWith("text/event-stream")) return relaySse(exchange, key, answer, reply);
   if (/\bjson\b/.test(contentType) && (!encoding || encoding === "identity")) return relayJson(exchange, key, answer, reply);
   return relayBytes(exchange, key, answer, reply, contentType);
+}
+
+/** Binds what the answer creates to the key that made it (see lib/sticky); null for requests that create nothing. */
+function captureOf(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, streamed: boolean): ObjectCapture | null {
+  if (answer.status >= 300) return null;
+  const { request, prepared } = exchange;
+  return ObjectCapture.for(request.method, request.path, prepared.json, key.id, streamed);
 }
 
 type Pumped = { error: unknown; ttfbMs: number | null };
@@ -97,6 +105,7 @@ function streamError(exchange: Exchange, error: unknown): { message: string; cod
 async function relaySse(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, reply: Reply): Promise<void> {
   const relay = new SseRelay({ stripUsage: exchange.prepared.stripUsage });
   const log = env().LOG_BODIES ? new StreamLogTap() : null;
+  const capture = captureOf(exchange, key, answer, true);
   const headers = servedHeaders(exchange, key, answer.headers, false);
   headers["cache-control"] = "no-cache";
   headers["x-accel-buffering"] = "no";
@@ -107,10 +116,13 @@ async function relaySse(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer
     reply,
     (chunk) => {
       log?.add(chunk);
+      capture?.add(chunk);
       return relay.push(chunk);
     },
     () => relay.flush(),
   );
+  // A stream cut short still created its response upstream.
+  capture?.end();
   const summary = relay.summary();
   const outcome: Outcome = {
     keyId: key.id,
@@ -143,6 +155,7 @@ const JSON_HOLD_BYTES = 256 * 1024;
 async function relayJson(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, reply: Reply): Promise<void> {
   const { LOG_BODIES, LOG_BODY_MAX_BYTES } = env();
   const sample = new BodySample(LOG_BODIES ? LOG_BODY_MAX_BYTES : 0);
+  const capture = captureOf(exchange, key, answer, false);
   const headers = servedHeaders(exchange, key, answer.headers, true);
   let held: Buffer[] = [];
   let heldBytes = 0;
@@ -157,6 +170,7 @@ async function relayJson(exchange: Exchange, key: PoolKey, answer: UpstreamAnswe
     reply,
     (chunk) => {
       sample.add(chunk);
+      capture?.add(chunk);
       if (reply.headersSent) return chunk;
       held.push(chunk);
       heldBytes += chunk.length;
@@ -170,6 +184,7 @@ async function relayJson(exchange: Exchange, key: PoolKey, answer: UpstreamAnswe
       return release();
     },
   );
+  if (error === null) capture?.end();
   const outcome: Outcome = { keyId: key.id, status: answer.status, ttfbMs, ...tokensFromJsonTail(sample.tail()), responseBody: sample.head() };
   finishBytes(exchange, reply, outcome, error);
 }

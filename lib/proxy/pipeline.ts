@@ -5,6 +5,7 @@ import { canServe, learnRefusal, needOf, refusalForAll, refusalSubject, type Nee
 import { currentKeys, markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
+import { pinnedRefusal, stickyKey, stickyRoute } from "../sticky/route";
 import { nowMs } from "../clock";
 import { classify, openAIError, restUntil } from "./classify";
 import { admit, breakerClosed, recordAnswer, recordFailure, releaseProbe, type Admission } from "./breaker";
@@ -77,10 +78,14 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
   let refusals = 0;
   let lastRefusal: Answered | null = null;
   const accepts = (key: PoolKey) => canServe(key, need);
+  // An object lives in the project of the key that created it (lib/sticky).
+  const route = stickyRoute(exchange.request.path, exchange.prepared.json, exchange.prepared.logText);
+  if (route.kind === "refuse") return refuse(exchange, route.error, reply);
 
   while (exchange.attempts.length < MAX_ATTEMPTS) {
     if (exchange.stopped) return stopped(exchange, reply, exchange.attempts.at(-1)?.keyId ?? null);
-    const key = pickKey(tried, accepts);
+    const sticky = stickyKey(route, tried, accepts);
+    const key = sticky === undefined ? pickKey(tried, accepts) : sticky;
     if (!key) break;
     tried.add(key.id);
     const attempt = exchange.attempt(key.id);
@@ -127,6 +132,8 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
     if (transientFailures > MAX_RETRIES || probing || !breakerClosed()) break;
   }
   if (lastRefusal) return deliverError(exchange, lastRefusal, reply);
+  // The pinned key was taken out of rotation by its answer: say so rather than "no usable key".
+  if (route.kind === "pinned" && !lastFailure) return refuse(exchange, pinnedRefusal(route).error, reply);
   giveUp(exchange, lastFailure, need, reply);
 }
 
@@ -204,7 +211,7 @@ function deliverError(exchange: Exchange, { key, answer, text, message }: Answer
   reply.end(text);
 }
 
-/** KeyPool answers for the upstream: what it would say, without asking it. */
+/** KeyPool answers for the upstream (a model no key has, an object whose key cannot serve it): no upstream call. */
 function refuse(exchange: Exchange, error: ApiError, reply: Reply): void {
   exchange.finish({ status: error.status, error: error.message });
   replyError(reply, error);

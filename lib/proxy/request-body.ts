@@ -7,6 +7,8 @@ export type PreparedBody = {
   stripUsage: boolean;
   /** Text kept for the request log. */
   logText: string | null;
+  /** The body as parsed, when it is a JSON object. */
+  json: Record<string, unknown> | null;
 };
 
 // Endpoints whose streams carry usage only when asked through stream_options.
@@ -17,10 +19,10 @@ function isJson(contentType: string | null): boolean {
 }
 
 export function prepareBody(path: string, contentType: string | null, raw: Buffer | null): PreparedBody {
-  if (!raw || raw.byteLength === 0) return { upstream: raw, model: null, stream: false, stripUsage: false, logText: null };
+  if (!raw || raw.byteLength === 0) return { upstream: raw, model: null, stream: false, stripUsage: false, logText: null, json: null };
   if (!isJson(contentType)) {
     const type = contentType?.split(";")[0] ?? "binary";
-    return { upstream: raw, model: null, stream: false, stripUsage: false, logText: `<${type}, ${raw.byteLength} bytes>` };
+    return { upstream: raw, model: null, stream: false, stripUsage: false, logText: `<${type}, ${raw.byteLength} bytes>`, json: null };
   }
   const text = raw.toString("utf8");
   let parsed: Record<string, unknown> | null;
@@ -30,14 +32,14 @@ export function prepareBody(path: string, contentType: string | null, raw: Buffe
     parsed = null;
   }
   // Upstream answers malformed JSON (or JSON that is no object) with its own 400; pass it on untouched.
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return { upstream: raw, model: null, stream: false, stripUsage: false, logText: text };
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return { upstream: raw, model: null, stream: false, stripUsage: false, logText: text, json: null };
   const model = typeof parsed.model === "string" ? parsed.model : null;
   const stream = parsed.stream === true;
   const options = parsed.stream_options as { include_usage?: unknown } | null | undefined;
   if (!stream || options?.include_usage === true || !USAGE_ON_REQUEST.has(path)) {
-    return { upstream: raw, model, stream, stripUsage: false, logText: text };
+    return { upstream: raw, model, stream, stripUsage: false, logText: text, json: parsed };
   }
-  return { upstream: withUsageAsked(text, parsed, options), model, stream, stripUsage: true, logText: text };
+  return { upstream: withUsageAsked(text, parsed, options), model, stream, stripUsage: true, logText: text, json: parsed };
 }
 
 /**

@@ -8,7 +8,9 @@ import type { RequestRecord } from "./recorder";
 type Command =
   | { kind: "records"; batch: readonly RequestRecord[] }
   | { kind: "setting"; key: string; value: string }
-  | { kind: "streamPart"; streamId: number; bytes: Uint8Array };
+  | { kind: "streamPart"; streamId: number; bytes: Uint8Array }
+  | { kind: "binding"; objectId: string; keyId: number; objectKind: string; createdAt: Date }
+  | { kind: "unbinding"; objectId: string };
 export type WriterRequest = Command & { id: number };
 export type WriterReply = { id: number; error: string | null };
 
@@ -65,4 +67,13 @@ export function writeSetting(key: string, value: string): Promise<void> {
 /** A part of a streamed answer that went ahead of its record (see proxy/stream-log.ts). */
 export function writeStreamPart(streamId: number, bytes: Uint8Array): Promise<void> {
   return send({ kind: "streamPart", streamId, bytes });
+}
+
+/** Stores which key created an object (see lib/sticky). */
+export function writeBinding(objectId: string, keyId: number, objectKind: string, createdAt: Date): Promise<void> {
+  return send({ kind: "binding", objectId, keyId, objectKind, createdAt });
+}
+
+export function deleteBinding(objectId: string): Promise<void> {
+  return send({ kind: "unbinding", objectId });
 }

@@ -16,6 +16,8 @@ parentPort?.on("message", (request: WriterRequest) => {
   try {
     if (request.kind === "records") writer.writeRecords(request.batch);
     else if (request.kind === "streamPart") writer.addStreamPart(request.streamId, request.bytes);
+    else if (request.kind === "binding") writer.writeBinding(request.objectId, request.keyId, request.objectKind, request.createdAt);
+    else if (request.kind === "unbinding") writer.deleteBinding(request.objectId);
     else writer.writeSetting(request.key, request.value);
     reply = { id: request.id, error: null };
   } catch (error) {

@@ -2,6 +2,7 @@ import { db } from "../db";
 import { env } from "../env";
 import { logError, logInfo } from "../log";
 import { singleton } from "../singleton";
+import { pruneBindings } from "../sticky/bindings";
 
 const HOUR_MS = 3600_000;
 
@@ -14,10 +15,13 @@ export async function pruneLogs(now = new Date()): Promise<number> {
   return count;
 }
 
-/** Prunes at start and then hourly, off any request's path. */
+/** Prunes (logs, and bindings of expired responses) at start and then hourly, off any request's path. */
 export function schedulePruning(): void {
   singleton("pruneTimer", () => {
-    const run = () => void pruneLogs().catch((error: unknown) => logError("could not prune request logs", error));
+    const run = () => {
+      void pruneLogs().catch((error: unknown) => logError("could not prune request logs", error));
+      void pruneBindings().catch((error: unknown) => logError("could not prune object bindings", error));
+    };
     run();
     return setInterval(run, HOUR_MS).unref();
   });

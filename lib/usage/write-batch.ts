@@ -27,6 +27,10 @@ const TOUCH_TOKEN = `UPDATE "AccessToken" SET lastUsedAt = MAX(COALESCE(lastUsed
 const UPSERT_SETTING = `INSERT INTO "Setting" (key, value, updatedAt) VALUES (?, ?, ?)
   ON CONFLICT (key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt`;
 
+const UPSERT_BINDING = `INSERT INTO "ObjectBinding" (objectId, keyId, kind, createdAt) VALUES (?, ?, ?, ?)
+  ON CONFLICT (objectId) DO UPDATE SET keyId = excluded.keyId, kind = excluded.kind, createdAt = excluded.createdAt`;
+const DELETE_BINDING = `DELETE FROM "ObjectBinding" WHERE objectId = ?`;
+
 export type WriterOptions = { logBodyMaxBytes: number };
 
 /** Streams whose first parts arrived ahead of their record. */
@@ -63,6 +67,8 @@ export type BatchWriter = {
   /** One transaction: the log rows, the usage counters, and when each key and token was last used. */
   writeRecords: (batch: readonly RequestRecord[]) => void;
   writeSetting: (key: string, value: string) => void;
+  writeBinding: (objectId: string, keyId: number, kind: string, createdAt: Date) => void;
+  deleteBinding: (objectId: string) => void;
   addStreamPart: (id: number, bytes: Uint8Array) => void;
 };
 
@@ -73,6 +79,8 @@ export function createBatchWriter(connection: Database.Database, options: Writer
   const touchKey = connection.prepare(TOUCH_KEY);
   const touchToken = connection.prepare(TOUCH_TOKEN);
   const upsertSetting = connection.prepare(UPSERT_SETTING);
+  const upsertBinding = connection.prepare(UPSERT_BINDING);
+  const deleteBinding = connection.prepare(DELETE_BINDING);
   const writeRecords = connection.transaction((batch: readonly RequestRecord[]) => {
     for (const entry of batch) insertLog.run(logParams(entry, options));
     for (const delta of usageDeltas(batch)) {
@@ -84,6 +92,8 @@ export function createBatchWriter(connection: Database.Database, options: Writer
   return {
     writeRecords,
     writeSetting: (key, value) => upsertSetting.run(key, value, storedTime(new Date())),
+    writeBinding: (objectId, keyId, kind, createdAt) => upsertBinding.run(objectId, keyId, kind, storedTime(createdAt)),
+    deleteBinding: (objectId) => deleteBinding.run(objectId),
     addStreamPart: (id, bytes) => assembler(id, options).push(bytes),
   };
 }

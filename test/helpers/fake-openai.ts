@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { createFakeObjects, handleObjects, type FakeObjects } from "./fake-objects";
 
 /** How the fake upstream answers a given API key. */
 export type Behavior =
@@ -49,6 +50,8 @@ export type FakeOpenAI = {
   streamHeaderDelayMs: number;
   /** Milliseconds a stream keeps the response open after `data: [DONE]` (default 0: ends right away). */
   doneLingerMs: number;
+  /** Files and stored responses, each visible only to the key that created it (see fake-objects.ts). */
+  objects: FakeObjects;
   close(): Promise<void>;
 };
 
@@ -275,6 +278,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     extraHeaders: {},
     streamHeaderDelayMs: 0,
     doneLingerMs: 0,
+    objects: createFakeObjects(),
     close: async () => undefined,
   };
   const server = http.createServer(async (req, res) => {
@@ -299,6 +303,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     fake.calls.push({ key, method: req.method ?? "", path, body, headers: req.headers });
     const behavior = fake.behaviors.get(key) ?? fake.defaultBehavior;
     if (behavior !== "cut" && failFor(behavior, key, res, fake, path)) return;
+    if (handleObjects(fake.objects, { key, method: req.method ?? "", path, body, raw }, res)) return;
     if (path === "/v1/models" && req.method === "GET") {
       const models = fake.modelsByKey.get(key) ?? MODELS;
       sendJson(res, 200, { object: "list", data: models.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "openai" })) }, { "openai-processing-ms": "3" });
