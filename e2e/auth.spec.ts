@@ -19,10 +19,32 @@ test("every page sends a visitor without a session to /login, and the admin key 
   await expect(page.locator("[data-kpi=usable]")).toBeVisible();
   await screenshot(page, "overview-en");
 
-  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
   await expect(page).toHaveURL(/\/login$/);
   await page.goto("/keys");
   await expect(page).toHaveURL(/\/login$/);
+});
+
+test("log out everywhere ends the sessions of every browser", async ({ browser, keypool }) => {
+  const open = async () => {
+    const context = await browser.newContext({ baseURL: keypool.server.url });
+    const page = await context.newPage();
+    expect((await page.request.post("/api/auth/login", { data: { adminKey: ADMIN_KEY } })).ok()).toBe(true);
+    await page.goto("/keys");
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+    return { context, page };
+  };
+  const laptop = await open();
+  const phone = await open();
+  try {
+    await laptop.page.getByRole("button", { name: "Log out everywhere" }).click();
+    await expect(laptop.page).toHaveURL(/\/login$/);
+    await phone.page.reload();
+    await expect(phone.page).toHaveURL(/\/login$/);
+  } finally {
+    await laptop.context.close();
+    await phone.context.close();
+  }
 });
 
 test.describe("before the page is interactive", () => {

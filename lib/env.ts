@@ -37,6 +37,9 @@ const envSchema = z.object({
   AFFINITY: z.enum(["none", "prompt_cache_key"]).default("none"),
 });
 
+/** Every variable KeyPool reads; the README's configuration table lists each (a unit test checks). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+
 export type Env = z.infer<typeof envSchema> & { databasePath: string; dataDir: string };
 
 function load(): Env {
