@@ -13,6 +13,7 @@ export function HealthBanner() {
   const { upstream } = data;
   let text: string;
   if (data.database !== "ok") text = t("database");
+  else if (data.writer.failing) text = t("writer", { queued: data.writer.queued, dropped: data.writer.dropped, error: data.writer.lastError ?? "" });
   else if (upstream.breaker === "open") {
     // The pause is over once retryAt has passed: the next request is the probe.
     const due = upstream.retryAt !== null && Date.parse(upstream.retryAt) > Date.now();
@@ -21,7 +22,7 @@ export function HealthBanner() {
   else if (upstream.breaker === "half-open") text = t("breakerProbing", { reason: upstream.reason ?? "" });
   else text = t("noKeys", { total: data.totalKeys });
   return (
-    <p className="banner warning" role="alert" data-testid="health-banner" data-breaker={upstream.breaker}>
+    <p className="banner warning" role="alert" data-testid="health-banner" data-breaker={upstream.breaker} data-writer={data.writer.failing ? "failing" : "ok"}>
       {text}
     </p>
   );

@@ -6,7 +6,7 @@ import { ensureAdminKey } from "./auth/admin";
 import { poolKeys } from "./keys/pool";
 import { reloadTokens } from "./tokens/queries";
 import { flushCursor, loadCursor } from "./rotation/rotator";
-import { flushRecords } from "./usage/recorder";
+import { drainRecords } from "./usage/recorder";
 import { flushBindings, loadBindings } from "./sticky/bindings";
 import { schedulePruning } from "./usage/retention";
 import { scheduleRechecks } from "./keys/recheck";
@@ -26,9 +26,13 @@ async function boot(): Promise<void> {
   scheduleModelSync();
 }
 
-/** Writes everything held in memory: logs, counters, the cursor, object bindings under way. */
-export async function flushState(): Promise<void> {
-  await Promise.all([flushRecords(), flushCursor(), flushBindings()]);
+/**
+ * Writes everything held in memory: logs, counters, the cursor, object bindings under way. A
+ * failing database is given until `deadline`; returns how many log rows could not be written.
+ */
+export async function flushState(deadline: number): Promise<number> {
+  const [unwritten] = await Promise.all([drainRecords(deadline), flushCursor(), flushBindings().catch(() => undefined)]);
+  return unwritten;
 }
 
 const state = singleton<{ booted: Promise<void> | null }>("boot", () => ({ booted: null }));

@@ -26,6 +26,8 @@ const envSchema = z.object({
     .transform((value) => value === "true" || value === "1"),
   LOG_BODY_MAX_BYTES: positiveInt(64 * 1024),
   LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  /** Request and response bodies may be kept for less time than the rest of a row; unset = LOG_RETENTION_DAYS. */
+  LOG_BODY_RETENTION_DAYS: z.coerce.number().int().min(0).optional(),
   SESSION_TTL_HOURS: positiveInt(24 * 7),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
   /** Reverse proxies in front of KeyPool whose X-Forwarded-For is believed: "true" = 1, "false" = 0. */

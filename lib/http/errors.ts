@@ -44,6 +44,12 @@ export function fromZodError(error: z.ZodError): ApiError {
 
 type PrismaLikeError = { code?: unknown; name?: unknown };
 
+/** SQLite's "database is locked", however the driver adapter wraps it. */
+function isDatabaseBusy(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
+  return /database is locked|SQLITE_BUSY/i.test(text);
+}
+
 /** Turns anything thrown into an ApiError; unknown errors become a 500 that reveals nothing. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
@@ -51,6 +57,9 @@ export function toApiError(error: unknown): ApiError {
   const code = (error as PrismaLikeError | null)?.code;
   if (code === "P2002") return new ApiError(409, "invalid_request_error", "conflict", "A record with this value already exists.");
   if (code === "P2025") return notFound("The requested record does not exist.");
+  if (isDatabaseBusy(error)) {
+    return new ApiError(503, "server_error", "database_busy", "The database is locked by another process (a backup, a long write); nothing was changed. Retry in a moment.", null, 2);
+  }
   logError("unhandled error", error, { stack: error instanceof Error ? error.stack : undefined });
   return internalError();
 }

@@ -1,6 +1,5 @@
-import { db } from "../db";
 import { ApiError } from "../http/errors";
-import { logError } from "../log";
+import { recordKeyUpdate } from "../usage/recorder";
 import type { PoolKey, Refusal } from "./status";
 
 /** What a request needs of a key: the model it names (on endpoints that take a listed model) and its endpoint. */
@@ -71,9 +70,7 @@ export function forgetRefusals(key: PoolKey, prefix = ""): void {
 }
 
 function storeRefusals(key: PoolKey): void {
-  db.key
-    .updateMany({ where: { id: key.id }, data: { refusals: JSON.stringify(Object.fromEntries(key.refusals)) } })
-    .catch((error: unknown) => logError("could not store what a key may not do", error, { keyId: key.id }));
+  recordKeyUpdate(key.id, { refusals: JSON.stringify(Object.fromEntries(key.refusals)) });
 }
 
 /** The stored refusals column; anything unreadable is forgotten rather than trusted. */

@@ -2,7 +2,7 @@ import { db } from "../db";
 import { decrypt } from "../crypto/cipher";
 import { secret } from "../crypto/secret";
 import { singleton } from "../singleton";
-import { logError } from "../log";
+import { recordKeyUpdate } from "../usage/recorder";
 import { parseRefusals } from "./capabilities";
 import type { Key } from "../generated/prisma/client";
 import type { KeyStatus, PoolKey } from "./status";
@@ -75,7 +75,7 @@ export function removeFromPool(id: number): void {
 
 /**
  * Records a health change seen by the proxy or a sync: memory first (the next pick sees it at
- * once), the database write off the request's path. A key the admin disabled stays disabled,
+ * once), stored with the next batch of log rows by the writer thread, off the request's path. A key the admin disabled stays disabled,
  * whatever a request that was already under way learns about it.
  */
 export function markKey(id: number, status: KeyStatus, coolingUntil: Date | null, lastError: string | null): void {
@@ -85,7 +85,5 @@ export function markKey(id: number, status: KeyStatus, coolingUntil: Date | null
     key.status = status;
     key.coolingUntil = coolingUntil;
   }
-  db.key
-    .updateMany({ where: { id, status: { not: "disabled" } }, data: { status, coolingUntil, ...(lastError !== null ? { lastError } : {}) } })
-    .catch((error: unknown) => logError("could not store key status", error, { keyId: id }));
+  recordKeyUpdate(id, { state: { status, coolingUntil, lastError } });
 }

@@ -7,6 +7,7 @@ import { badRequest, notFound } from "../http/errors";
 import { isWellFormedKey, splitPasted } from "./parse";
 import { syncNewKeys } from "../models/sync";
 import { parseRefusals } from "./capabilities";
+import { discardKeyUpdate } from "../usage/recorder";
 import { addToPool, refreshInPool, removeFromPool } from "./pool";
 import { MAX_KEYS_PER_CALL, publicKeySchema, type PublicKey } from "./schemas";
 import type { Key } from "../generated/prisma/client";
@@ -134,6 +135,7 @@ export function candidatesFrom(body: { key: string } | { keys: string[] } | { te
 }
 
 export async function updateKey(id: number, changes: { name?: string; status?: "active" | "disabled" }): Promise<PublicKey> {
+  if (changes.status !== undefined) discardKeyUpdate(id);
   const row = await db.key.update({
     where: { id },
     include: WITH_MODEL_COUNT,

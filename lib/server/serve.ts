@@ -1,12 +1,15 @@
 import { flushState } from "../boot";
 import { env } from "../env";
-import { logInfo, logWarn } from "../log";
+import { logError, logInfo, logWarn } from "../log";
+import { writerStatus } from "../usage/recorder";
 import { abortInflight } from "../proxy/inflight";
 import { closeUpstream } from "../proxy/upstream";
 import { createKeyPoolServer, type NextHandler } from "./http-server";
 
 /** How long ended streams get to send their last bytes before every connection is cut. */
 const LAST_WORDS_MS = 1000;
+/** How long a failing database gets to take the last log rows at shutdown. */
+const WRITER_GRACE_MS = 5000;
 
 /** Listens on HOST:PORT and stops gracefully on SIGTERM/SIGINT: in-flight requests finish, every row is written. */
 export async function serve(handleNext: NextHandler): Promise<void> {
@@ -31,8 +34,14 @@ export async function serve(handleNext: NextHandler): Promise<void> {
       await keypool.settled(LAST_WORDS_MS);
       keypool.server.closeAllConnections();
     }
-    await flushState();
+    // A database that cannot take the last rows gets a few seconds more, then KeyPool says what it lost.
+    const unwritten = await flushState(Date.now() + WRITER_GRACE_MS);
     await closeUpstream();
+    if (unwritten > 0) {
+      const { lastError } = writerStatus();
+      logError("stopped, but the request log could not be written", lastError ?? "unknown error", { unwrittenRows: unwritten });
+      process.exit(1);
+    }
     logInfo("stopped: every log row and counter written");
     process.exit(0);
   };

@@ -1,21 +1,27 @@
 import { Worker } from "node:worker_threads";
-import { BUSY_TIMEOUT_MS } from "../db";
 import { env } from "../env";
 import { logError } from "../log";
 import { singleton } from "../singleton";
 import type { RequestRecord } from "./recorder";
+import type { KeyUpdate, PruneStep } from "./write-upkeep";
 
 type Command =
-  | { kind: "records"; batch: readonly RequestRecord[] }
+  | { kind: "records"; batch: readonly RequestRecord[]; keyUpdates: readonly (readonly [number, KeyUpdate])[] }
+  | { kind: "idBefore"; before: Date; which: "first" | "last" }
+  | { kind: "prune"; step: PruneStep }
   | { kind: "setting"; key: string; value: string }
   | { kind: "streamPart"; streamId: number; bytes: Uint8Array }
   | { kind: "binding"; objectId: string; keyId: number; objectKind: string; createdAt: Date }
   | { kind: "unbinding"; objectId: string };
 export type WriterRequest = Command & { id: number };
-export type WriterReply = { id: number; error: string | null };
+/** `value`: what a command that reads or counts found (an id, a number of rows). */
+export type WriterReply = { id: number; error: string | null; value?: number };
 
-type Pending = { resolve: () => void; reject: (error: Error) => void };
+type Pending = { resolve: (value: number) => void; reject: (error: Error) => void };
 type WriterState = { worker: Worker | null; nextId: number; pending: Map<number, Pending> };
+
+/** The writer's own thread may wait for a lock: only logging waits with it. */
+const WRITER_BUSY_TIMEOUT_MS = 5000;
 
 const state = singleton<WriterState>("logWriter", () => ({ worker: null, nextId: 1, pending: new Map() }));
 
@@ -24,13 +30,13 @@ function worker(): Worker {
   if (state.worker) return state.worker;
   const { databasePath, LOG_BODY_MAX_BYTES } = env();
   const started = new Worker(new URL("./log-writer.worker.ts", import.meta.url), {
-    workerData: { databasePath, busyTimeoutMs: BUSY_TIMEOUT_MS, logBodyMaxBytes: LOG_BODY_MAX_BYTES },
+    workerData: { databasePath, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS, logBodyMaxBytes: LOG_BODY_MAX_BYTES },
   });
   started.on("message", (reply: WriterReply) => {
     const pending = state.pending.get(reply.id);
     state.pending.delete(reply.id);
     if (state.pending.size === 0) started.unref();
-    if (reply.error === null) pending?.resolve();
+    if (reply.error === null) pending?.resolve(reply.value ?? 0);
     else pending?.reject(new Error(reply.error));
   });
   started.on("error", (error) => logError("the log writer thread failed", error));
@@ -45,7 +51,7 @@ function worker(): Worker {
   return started;
 }
 
-function send(command: Command): Promise<void> {
+function send(command: Command): Promise<number> {
   const id = state.nextId++;
   return new Promise((resolve, reject) => {
     const thread = worker();
@@ -55,25 +61,39 @@ function send(command: Command): Promise<void> {
   });
 }
 
-/** Writes one batch of request records in one transaction on the writer thread. */
-export function writeBatch(batch: readonly RequestRecord[]): Promise<void> {
-  return send({ kind: "records", batch });
+const done = async (sent: Promise<number>): Promise<void> => {
+  await sent;
+};
+
+/** Writes one batch of request records, and what the pool learned about keys, in one transaction on the writer thread. */
+export function writeBatch(batch: readonly RequestRecord[], keyUpdates: readonly (readonly [number, KeyUpdate])[] = []): Promise<void> {
+  return done(send({ kind: "records", batch, keyUpdates }));
 }
 
 export function writeSetting(key: string, value: string): Promise<void> {
-  return send({ kind: "setting", key, value });
+  return done(send({ kind: "setting", key, value }));
 }
 
 /** A part of a streamed answer that went ahead of its record (see proxy/stream-log.ts). */
 export function writeStreamPart(streamId: number, bytes: Uint8Array): Promise<void> {
-  return send({ kind: "streamPart", streamId, bytes });
+  return done(send({ kind: "streamPart", streamId, bytes }));
 }
 
 /** Stores which key created an object (see lib/sticky). */
 export function writeBinding(objectId: string, keyId: number, objectKind: string, createdAt: Date): Promise<void> {
-  return send({ kind: "binding", objectId, keyId, objectKind, createdAt });
+  return done(send({ kind: "binding", objectId, keyId, objectKind, createdAt }));
 }
 
 export function deleteBinding(objectId: string): Promise<void> {
-  return send({ kind: "unbinding", objectId });
+  return done(send({ kind: "unbinding", objectId }));
+}
+
+/** The oldest or newest log row id created before `before` (0 when none): where pruning starts and stops. */
+export function logIdBefore(before: Date, which: "first" | "last"): Promise<number> {
+  return send({ kind: "idBefore", before, which });
+}
+
+/** One bounded pruning step on the writer thread; resolves with the rows it changed. */
+export function pruneStep(step: PruneStep): Promise<number> {
+  return send({ kind: "prune", step });
 }

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { createBatchWriter, type WriterOptions } from "./write-batch";
+import { createUpkeepWriter } from "./write-upkeep";
 import type { WriterReply, WriterRequest } from "./log-writer";
 
 const { databasePath, busyTimeoutMs, ...options } = workerData as WriterOptions & { databasePath: string; busyTimeoutMs: number };
@@ -10,17 +11,46 @@ const connection = new Database(databasePath, { timeout: busyTimeoutMs });
 connection.pragma("journal_mode = WAL");
 connection.pragma("synchronous = NORMAL");
 const writer = createBatchWriter(connection, options);
+const upkeep = createUpkeepWriter(connection);
+// The log rows and what the pool learned about keys: stored together or not at all, so a retried batch never doubles a row.
+const writeRecords = connection.transaction((request: Extract<WriterRequest, { kind: "records" }>) => {
+  writer.writeRecords(request.batch);
+  upkeep.applyKeyUpdates(request.keyUpdates);
+});
+
+function handle(request: WriterRequest): number | undefined {
+  switch (request.kind) {
+    case "records":
+      return void writeRecords(request);
+    case "streamPart":
+      return void writer.addStreamPart(request.streamId, request.bytes);
+    case "binding":
+      return void writer.writeBinding(request.objectId, request.keyId, request.objectKind, request.createdAt);
+    case "unbinding":
+      return void writer.deleteBinding(request.objectId);
+    case "setting":
+      return void writer.writeSetting(request.key, request.value);
+    case "idBefore":
+      return upkeep.idBefore(request.before, request.which);
+    case "prune":
+      return upkeep.prune(request.step);
+  }
+}
 
 parentPort?.on("message", (request: WriterRequest) => {
   let reply: WriterReply;
   try {
-    if (request.kind === "records") writer.writeRecords(request.batch);
-    else if (request.kind === "streamPart") writer.addStreamPart(request.streamId, request.bytes);
-    else if (request.kind === "binding") writer.writeBinding(request.objectId, request.keyId, request.objectKind, request.createdAt);
-    else if (request.kind === "unbinding") writer.deleteBinding(request.objectId);
-    else writer.writeSetting(request.key, request.value);
-    reply = { id: request.id, error: null };
+    reply = { id: request.id, error: null, value: handle(request) };
   } catch (error) {
+    // A failed COMMIT (a full disk, a lock held too long) must not leave the connection inside a
+    // transaction: every later write would fail with it.
+    if (connection.inTransaction) {
+      try {
+        connection.exec("ROLLBACK");
+      } catch {
+        // Already rolled back by SQLite itself.
+      }
+    }
     reply = { id: request.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }
   parentPort?.postMessage(reply);

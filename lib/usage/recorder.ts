@@ -1,6 +1,7 @@
 import { singleton } from "../singleton";
-import { logError } from "../log";
 import { writeBatch } from "./log-writer";
+import { createRecordQueue, type RecordQueue } from "./record-queue";
+import type { KeyUpdate } from "./write-upkeep";
 
 export type AttemptRecord = { keyId: number; failed: boolean };
 
@@ -31,46 +32,33 @@ export type RequestRecord = {
   createdAt: Date;
 };
 
-const FLUSH_DELAY_MS = 200;
-const FLUSH_BATCH = 500;
+const queue = singleton<RecordQueue>("recorder", () => createRecordQueue({ write: writeBatch }));
 
-type RecorderState = { queue: RequestRecord[]; timer: NodeJS.Timeout | null; flushing: Promise<void> };
-
-const state = singleton<RecorderState>("recorder", () => ({ queue: [], timer: null, flushing: Promise.resolve() }));
-
-/** Queues one request's outcome; the write happens off the request's path, batched. */
+/** Queues one request's outcome; the write happens off the request's path, batched (see record-queue.ts). */
 export function record(entry: RequestRecord): void {
-  state.queue.push(entry);
-  if (state.queue.length >= FLUSH_BATCH) {
-    void flushRecords();
-    return;
-  }
-  if (state.timer) return;
-  state.timer = setTimeout(() => void flushRecords(), FLUSH_DELAY_MS);
-  state.timer.unref();
+  queue.record(entry);
 }
 
-/** Writes every queued record; resolves when all writes queued before the call are stored. */
-export function flushRecords(): Promise<void> {
-  if (state.timer) {
-    clearTimeout(state.timer);
-    state.timer = null;
-  }
-  state.flushing = state.flushing.then(async () => {
-    while (state.queue.length > 0) {
-      const batch = state.queue.splice(0, FLUSH_BATCH);
-      try {
-        await writeBatch(batch);
-      } catch (error) {
-        logError("could not store request logs; will retry", error, { rows: batch.length });
-        state.queue.unshift(...batch);
-        if (!state.timer) {
-          state.timer = setTimeout(() => void flushRecords(), 1000);
-          state.timer.unref();
-        }
-        return;
-      }
-    }
-  });
-  return state.flushing;
+/**
+ * What the pool learned about a key (its status, its refusals), stored with the next batch of
+ * log rows: the request that learned it never waits on the database, and a newer value of a
+ * field replaces one not yet written.
+ */
+export function recordKeyUpdate(id: number, update: KeyUpdate): void {
+  queue.updateKey(id, update);
+}
+
+/** The admin changed the key: what the pool learned before no longer applies. */
+export function discardKeyUpdate(id: number): void {
+  queue.discardKeyUpdate(id);
+}
+
+/** The writer's health, for /api/health and the dashboard. */
+export function writerStatus(): ReturnType<RecordQueue["status"]> {
+  return queue.status();
+}
+
+/** At shutdown: writes until the queue is empty or `deadline` passes; returns the rows that could not be written. */
+export function drainRecords(deadline: number): Promise<number> {
+  return queue.drain(deadline);
 }

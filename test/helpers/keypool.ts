@@ -21,6 +21,7 @@ export type KeyPoolServer = {
   signal: (name?: NodeJS.Signals) => void;
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
+  pid: number;
 };
 
 export async function freePort(): Promise<number> {
@@ -100,6 +101,7 @@ export async function startKeyPool(options: StartOptions): Promise<KeyPoolServer
       child.kill(name);
     },
     exited,
+    pid: child.pid as number,
   };
 }
 
