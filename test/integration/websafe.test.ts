@@ -86,6 +86,9 @@ describe("cross-site requests", () => {
   const post = (path: string, headers: Record<string, string>, body: string) => fetch(`${server.url}${path}`, { method: "POST", headers: { cookie, ...headers }, body });
 
   it("a cookie POST from another origin, or with no origin at all, is refused in OpenAI's shape and changes nothing", async () => {
+    // A session of its own: a logout that got through must not end the one the other tests use.
+    const victim = await loginCookie(server);
+    const post = (path: string, headers: Record<string, string>, body: string) => fetch(`${server.url}${path}`, { method: "POST", headers: { cookie: victim, ...headers }, body });
     const names = await tokenNames();
     const keys = await keyCount();
     const attempts = [
@@ -108,7 +111,7 @@ describe("cross-site requests", () => {
     expect(await tokenNames()).toEqual(names);
     expect(await keyCount()).toBe(keys);
     // The session survived the cross-site logout.
-    expect((await fetch(`${server.url}/api/keys`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${server.url}/api/keys`, { headers: { cookie: victim } })).status).toBe(200);
   });
 
   it("a same-origin cookie POST must send JSON: a text/plain or form body is refused", async () => {
