@@ -63,7 +63,7 @@ type Send = APIRequestContext["post"];
  * Playwright's request context sends none. Each request gets the origin of the URL it goes to,
  * as if a page of that server sent it.
  */
-function sendOriginLikeABrowser(request: APIRequestContext, baseURL: string): void {
+export function sendOriginLikeABrowser(request: APIRequestContext, baseURL: string): void {
   const withOrigin = (send: Send): Send => (url, options) =>
     send(url, { ...options, headers: { origin: new URL(url, baseURL).origin, ...options?.headers } });
   request.post = withOrigin(request.post.bind(request));

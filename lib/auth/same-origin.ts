@@ -21,7 +21,8 @@ export function isSameOrigin(header: HeaderReader, requestScheme: string): boole
   const fetchSite = header("sec-fetch-site");
   if (fetchSite && fetchSite !== "same-origin") return false;
   const origin = header("origin");
-  if (!origin) return fetchSite === "same-origin";
+  // "null": an opaque origin, or a form posted under a no-referrer policy; Sec-Fetch-Site still tells.
+  if (!origin || origin === "null") return fetchSite === "same-origin";
   const host = first(header("x-forwarded-host")) ?? header("host");
   const scheme = first(header("x-forwarded-proto")) ?? requestScheme;
   return host !== null && host !== undefined && origin.toLowerCase() === `${scheme}://${host}`.toLowerCase();

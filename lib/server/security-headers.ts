@@ -46,7 +46,8 @@ export function secureNextRequest(req: IncomingMessage, res: ServerResponse, url
   const page = !api && !url.startsWith("/_next/");
   res.setHeader("x-content-type-options", "nosniff");
   res.setHeader("x-frame-options", "DENY");
-  res.setHeader("referrer-policy", "no-referrer");
+  // Not "no-referrer": under it a browser sends `Origin: null` with a form post, even to its own origin.
+  res.setHeader("referrer-policy", "same-origin");
   if (isHttps(req)) res.setHeader("strict-transport-security", "max-age=31536000");
   if (api) res.setHeader("cache-control", "no-store");
   if (!page) {

@@ -23,14 +23,14 @@ const keyCount = async () => ((await (await adminFetch(server, "/api/keys")).jso
 const PAGE_HEADERS = ["x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy"];
 
 describe("security headers", () => {
-  it("every page has a nonce-only script policy that Next uses on its own scripts, no framing, nosniff and no-referrer", async () => {
+  it("every page has a nonce-only script policy that Next uses on its own scripts, no framing, nosniff, no referrer to other origins", async () => {
     // The login page without a session, a dashboard page with one.
     for (const [path, headers] of [["/login", {}], ["/keys", { cookie }]] as const) {
       const response = await fetch(`${server.url}${path}`, { headers, redirect: "manual" });
       expect(response.status).toBe(200);
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
       expect(response.headers.get("x-frame-options")).toBe("DENY");
-      expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(response.headers.get("referrer-policy")).toBe("same-origin");
       expect(response.headers.get("strict-transport-security")).toBeNull();
       const policy = response.headers.get("content-security-policy") ?? "";
       expect(policy).toContain("frame-ancestors 'none'");
@@ -129,6 +129,9 @@ describe("cross-site requests", () => {
     expect(byOrigin.status).toBe(201);
     const byFetchSite = await post("/api/tokens", { "sec-fetch-site": "same-origin", "content-type": "application/json; charset=utf-8" }, JSON.stringify({ name: "page-fetch-site" }));
     expect(byFetchSite.status).toBe(201);
+    // A form posted by a page whose referrer policy hides it says `Origin: null`; Sec-Fetch-Site still tells.
+    const nullOrigin = await post("/api/tokens", { origin: "null", "sec-fetch-site": "same-origin", "content-type": "application/json" }, JSON.stringify({ name: "page-null-origin" }));
+    expect(nullOrigin.status).toBe(201);
     expect(await tokenNames()).toEqual(expect.arrayContaining(["page-origin", "page-fetch-site"]));
   });
 
