@@ -1,5 +1,5 @@
 import { ADMIN_KEY } from "../test/helpers/keypool";
-import { expect, screenshot, test } from "./fixtures";
+import { expect, screenshot, sendOriginLikeABrowser, test } from "./fixtures";
 
 test("every page sends a visitor without a session to /login, and the admin key lets them in and out", async ({ page }) => {
   for (const path of ["/", "/keys", "/stats", "/models", "/chat", "/tokens"]) {
@@ -29,6 +29,7 @@ test("log out everywhere ends the sessions of every browser", async ({ browser, 
   const open = async () => {
     const context = await browser.newContext({ baseURL: keypool.server.url });
     const page = await context.newPage();
+    sendOriginLikeABrowser(page.request, keypool.server.url);
     expect((await page.request.post("/api/auth/login", { data: { adminKey: ADMIN_KEY } })).ok()).toBe(true);
     await page.goto("/keys");
     await page.locator("html[data-hydrated]").waitFor({ state: "attached" });

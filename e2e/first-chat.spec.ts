@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { startFakeOpenAI, type FakeOpenAI } from "../test/helpers/fake-openai";
 import { ADMIN_KEY, startKeyPool, type KeyPoolServer } from "../test/helpers/keypool";
-import { screenshot, uniqueKey } from "./fixtures";
+import { screenshot, sendOriginLikeABrowser, uniqueKey } from "./fixtures";
 
 // A new install of its own (empty catalogue, model sync on as by default), so that nothing an
 // earlier test synced can stand in for the automatic sync.
@@ -17,6 +17,8 @@ test.afterAll(async () => {
   await server?.stop();
   await upstream?.close();
 });
+
+test.beforeEach(({ page }) => sendOriginLikeABrowser(page.request, server.url));
 
 async function open(page: Page, pathname: string): Promise<void> {
   await page.goto(`${server.url}${pathname}`);

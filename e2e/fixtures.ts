@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type Page } from "@playwright/test";
 import { startFakeOpenAI, type FakeOpenAI } from "../test/helpers/fake-openai";
 import { ADMIN_KEY, startKeyPool, type KeyPoolServer } from "../test/helpers/keypool";
 
@@ -30,6 +30,7 @@ export const test = base.extend<Fixtures, Worker>({
       const url = request.url();
       if (!url.startsWith(keypool.server.url) && !url.startsWith("data:") && !url.startsWith("blob:")) outside.push(url);
     });
+    sendOriginLikeABrowser(page.request, keypool.server.url);
     // Interact only once React has hydrated the page, as a person would after it finished loading.
     const goto = page.goto.bind(page);
     page.goto = async (url, options) => {
@@ -54,6 +55,22 @@ export const test = base.extend<Fixtures, Worker>({
     });
   },
 });
+
+type Send = APIRequestContext["post"];
+
+/**
+ * A page's own POST/PUT/DELETE carries its Origin, which KeyPool requires of cookie callers;
+ * Playwright's request context sends none. Each request gets the origin of the URL it goes to,
+ * as if a page of that server sent it.
+ */
+export function sendOriginLikeABrowser(request: APIRequestContext, baseURL: string): void {
+  const withOrigin = (send: Send): Send => (url, options) =>
+    send(url, { ...options, headers: { origin: new URL(url, baseURL).origin, ...options?.headers } });
+  request.post = withOrigin(request.post.bind(request));
+  request.put = withOrigin(request.put.bind(request));
+  request.patch = withOrigin(request.patch.bind(request));
+  request.delete = withOrigin(request.delete.bind(request));
+}
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });

@@ -1,5 +1,7 @@
 import { Overview } from "@/components/overview";
+import { requireSession } from "@/lib/auth/page-session";
 
-export default function OverviewPage() {
+export default async function OverviewPage() {
+  await requireSession();
   return <Overview />;
 }

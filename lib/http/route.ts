@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ready } from "../boot";
 import { authenticate, type Principal } from "../auth/authenticate";
+import { assertSameOrigin } from "../auth/same-origin";
 import { env } from "../env";
 import { ApiError, badRequest, fromZodError, tooLarge, unauthorized } from "./errors";
 import { errorResponse } from "./respond";
@@ -35,6 +36,7 @@ export function route<B extends z.ZodType | undefined = undefined, Q extends z.Z
   return async (request: Request, routeContext?: RouteContext): Promise<Response> => {
     try {
       await ready();
+      assertSameOrigin(request);
       const principal = await authorize(request, options.auth);
       const params = (options.params ? parseWith(options.params, (await routeContext?.params) ?? {}) : undefined) as Infer<P>;
       const query = (options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined) as Infer<Q>;

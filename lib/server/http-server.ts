@@ -9,6 +9,7 @@ import { replyError } from "../proxy/reply";
 import { serveV1 } from "../proxy/v1";
 import { accessLog } from "./access-log";
 import { newRequestId } from "./request-id";
+import { secureNextRequest } from "./security-headers";
 
 /** Next's request handler: pages, server actions and /api. */
 export type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -90,6 +91,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
       });
       return;
     }
+    if (!secureNextRequest(req, res, url)) return;
     if (Number(req.headers["content-length"] ?? 0) > env().MAX_BODY_BYTES) {
       replyError(res, tooLarge(env().MAX_BODY_BYTES));
       return;

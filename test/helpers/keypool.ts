@@ -112,6 +112,18 @@ export function adminFetch(server: KeyPoolServer, pathname: string, init: Reques
   return fetch(`${server.url}${pathname}`, { ...init, headers });
 }
 
+/** What a KeyPool page's own fetch sends with a POST: its origin (the server refuses cookie callers without it) and JSON. */
+export function pageHeaders(server: KeyPoolServer, extra: Record<string, string> = {}): Record<string, string> {
+  return { origin: server.url, "content-type": "application/json", ...extra };
+}
+
+/** Logs in as the dashboard does; returns the session cookie ("name=value"). */
+export async function loginCookie(server: KeyPoolServer): Promise<string> {
+  const login = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: pageHeaders(server), body: JSON.stringify({ adminKey: ADMIN_KEY }) });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+  return (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+}
+
 /** Adds keys through the admin API and returns their ids in order. */
 export async function addKeys(server: KeyPoolServer, keys: string[]): Promise<number[]> {
   const response = await adminFetch(server, "/api/keys", { method: "POST", body: JSON.stringify({ keys }) });

@@ -3,7 +3,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, fakeKey, startKeyPool, tempDataDir, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, adminFetch, fakeKey, pageHeaders, startKeyPool, tempDataDir, type KeyPoolServer } from "../helpers/keypool";
 
 // The admin surface against guessing and misuse: one guessing limit for every path, sessions
 // that end when the admin key changes, private database files, bounded queries and imports,
@@ -29,7 +29,7 @@ async function withServer(env: Record<string, string>, run: (server: KeyPoolServ
 }
 
 async function login(server: KeyPoolServer, adminKey: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ adminKey }) });
+  return fetch(`${server.url}/api/auth/login`, { method: "POST", headers: pageHeaders(server, headers), body: JSON.stringify({ adminKey }) });
 }
 
 async function sessionCookie(server: KeyPoolServer, adminKey = ADMIN_KEY): Promise<string> {

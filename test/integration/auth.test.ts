@@ -3,7 +3,7 @@ import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, addKeys, adminFetch, fakeKey, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, addKeys, adminFetch, fakeKey, pageHeaders, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
 
 let upstream: FakeOpenAI;
 let server: KeyPoolServer;
@@ -43,11 +43,11 @@ describe("admin API auth", () => {
   });
 
   it("logs in with the admin key into an HttpOnly SameSite session, and out again", async () => {
-    const wrong = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ adminKey: "nope-nope-nope" }) });
+    const wrong = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: pageHeaders(server), body: JSON.stringify({ adminKey: "nope-nope-nope" }) });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("set-cookie")).toBeNull();
 
-    const login = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ adminKey: ADMIN_KEY }) });
+    const login = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: pageHeaders(server), body: JSON.stringify({ adminKey: ADMIN_KEY }) });
     expect(login.status).toBe(200);
     const setCookie = login.headers.get("set-cookie") ?? "";
     expect(setCookie).toMatch(/HttpOnly/);
@@ -55,7 +55,7 @@ describe("admin API auth", () => {
     const cookie = setCookie.split(";")[0] ?? "";
     expect((await fetch(`${server.url}/api/keys`, { headers: { cookie } })).status).toBe(200);
 
-    const logout = await fetch(`${server.url}/api/auth/logout`, { method: "POST", headers: { cookie } });
+    const logout = await fetch(`${server.url}/api/auth/logout`, { method: "POST", headers: { cookie, origin: server.url } });
     expect(logout.headers.get("set-cookie")).toMatch(/Max-Age=0/);
     expect((await fetch(`${server.url}/api/keys`, { headers: { cookie } })).status).toBe(401);
   });

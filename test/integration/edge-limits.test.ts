@@ -2,7 +2,7 @@ import http from "node:http";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LONG_REPLY, startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, replacePool, startKeyPool, waitForLog, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, adminFetch, loginCookie, replacePool, startKeyPool, waitForLog, type KeyPoolServer } from "../helpers/keypool";
 import { headersOnly, postChunked } from "../helpers/raw-http";
 
 // What the /v1 edge lets through and what it keeps: body size, response headers, key material
@@ -62,7 +62,7 @@ describe("oversize request bodies (MAX_BODY_BYTES=1 MiB)", () => {
   });
 
   it("a chunked upload to the unauthenticated login gets 413 as soon as the limit is passed", async () => {
-    const result = await postChunked(server.url, "/api/auth/login", {});
+    const result = await postChunked(server.url, "/api/auth/login", { origin: server.url });
     expect(result.status).toBe(413);
     expect(JSON.parse(result.body)).toEqual(tooLarge);
     expect(result.bytesWrittenAtResponse).toBeLessThan(CUTOFF);
@@ -215,9 +215,7 @@ describe("logged bodies", () => {
 
 describe("/v1 credentials", () => {
   it("takes a Bearer token only: the dashboard session cookie is refused on /v1 and still works on /api", async () => {
-    const login = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ adminKey: ADMIN_KEY }) });
-    expect(login.status).toBe(200);
-    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const cookie = await loginCookie(server);
     expect(cookie).toContain("=");
 
     const models = await fetch(`${server.url}/v1/models`, { headers: { cookie } });

@@ -1,5 +1,7 @@
 import { ChatView } from "@/components/chat/chat-view";
+import { requireSession } from "@/lib/auth/page-session";
 
-export default function ChatPage() {
+export default async function ChatPage() {
+  await requireSession();
   return <ChatView />;
 }

@@ -1,5 +1,7 @@
 import { ModelsView } from "@/components/models/models-view";
+import { requireSession } from "@/lib/auth/page-session";
 
-export default function ModelsPage() {
+export default async function ModelsPage() {
+  await requireSession();
   return <ModelsView />;
 }

@@ -1,7 +1,9 @@
 import { Suspense } from "react";
 import { StatsView } from "@/components/stats/stats-view";
+import { requireSession } from "@/lib/auth/page-session";
 
-export default function StatsPage() {
+export default async function StatsPage() {
+  await requireSession();
   return (
     <Suspense>
       <StatsView />

@@ -1,5 +1,7 @@
 import { TokensView } from "@/components/tokens/tokens-view";
+import { requireSession } from "@/lib/auth/page-session";
 
-export default function TokensPage() {
+export default async function TokensPage() {
+  await requireSession();
   return <TokensView />;
 }
