@@ -12,7 +12,7 @@ type PoolState = { keys: PoolKey[]; loaded: Promise<void> | null };
 const state = singleton<PoolState>("keyPool", () => ({ keys: [], loaded: null }));
 
 /** What the pool keeps of a key row besides its decrypted key. */
-type StoredKey = Pick<Key, "id" | "name" | "cipher" | "last4" | "status" | "coolingUntil" | "modelsSyncedAt" | "refusals"> & { models?: { model: string }[] };
+type StoredKey = Pick<Key, "id" | "name" | "cipher" | "last4" | "status" | "coolingUntil" | "lastError" | "modelsSyncedAt" | "refusals"> & { models?: { model: string }[] };
 
 function toPoolKey(row: StoredKey): PoolKey {
   return {
@@ -22,6 +22,7 @@ function toPoolKey(row: StoredKey): PoolKey {
     last4: row.last4,
     status: row.status as KeyStatus,
     coolingUntil: row.coolingUntil,
+    lastError: row.lastError,
     models: row.modelsSyncedAt ? new Set((row.models ?? []).map((entry) => entry.model)) : null,
     refusals: parseRefusals(row.refusals),
   };
@@ -60,12 +61,13 @@ export function addToPool(rows: readonly StoredKey[]): void {
 }
 
 /** A key changed by the admin (name, status, verdict): its entry follows the row, its key and model list stay. */
-export function refreshInPool(row: Pick<Key, "id" | "name" | "status" | "coolingUntil" | "refusals">): void {
+export function refreshInPool(row: Pick<Key, "id" | "name" | "status" | "coolingUntil" | "lastError" | "refusals">): void {
   const key = state.keys.find((candidate) => candidate.id === row.id);
   if (!key) return;
   key.name = row.name;
   key.status = row.status as KeyStatus;
   key.coolingUntil = row.coolingUntil;
+  key.lastError = row.lastError;
   key.refusals = parseRefusals(row.refusals);
 }
 
@@ -84,6 +86,7 @@ export function markKey(id: number, status: KeyStatus, coolingUntil: Date | null
   if (key) {
     key.status = status;
     key.coolingUntil = coolingUntil;
+    if (lastError !== null) key.lastError = lastError;
   }
   recordKeyUpdate(id, { state: { status, coolingUntil, lastError } });
 }

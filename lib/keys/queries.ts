@@ -8,7 +8,7 @@ import { isWellFormedKey, splitPasted } from "./parse";
 import { syncNewKeys } from "../models/sync";
 import { parseRefusals } from "./capabilities";
 import { discardKeyUpdate } from "../usage/recorder";
-import { addToPool, refreshInPool, removeFromPool } from "./pool";
+import { addToPool, poolKey, refreshInPool, removeFromPool } from "./pool";
 import { MAX_KEYS_PER_CALL, publicKeySchema, type PublicKey } from "./schemas";
 import type { Key } from "../generated/prisma/client";
 
@@ -21,18 +21,23 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const WITH_MODEL_COUNT = { _count: { select: { models: true } } } as const;
 type KeyRow = Key & { _count?: { models: number } };
 
+/**
+ * A key as the admin sees it. Its health comes from the pool in memory when the key is there:
+ * that is what routing uses, and the database learns it with the next batch of log rows.
+ */
 function toPublic(row: KeyRow, usage: UsageTotals = NO_USAGE): PublicKey {
+  const live = poolKey(row.id);
   return publicKeySchema.parse({
     id: row.id,
     name: row.name,
     maskedKey: maskKey(row.last4),
-    status: row.status,
-    coolingUntil: iso(row.coolingUntil),
-    lastError: row.lastError,
+    status: live?.status ?? row.status,
+    coolingUntil: iso(live ? live.coolingUntil : row.coolingUntil),
+    lastError: live ? live.lastError : row.lastError,
     lastUsedAt: iso(row.lastUsedAt),
     lastCheckedAt: iso(row.lastCheckedAt),
     models: row.modelsSyncedAt ? (row._count?.models ?? 0) : null,
-    refused: [...parseRefusals(row.refusals).keys()],
+    refused: [...(live?.refusals ?? parseRefusals(row.refusals)).keys()],
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     usage,

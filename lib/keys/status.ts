@@ -8,6 +8,8 @@ export type PoolKey = {
   last4: string;
   status: KeyStatus;
   coolingUntil: Date | null;
+  /** Why the key last failed, as the upstream said it. */
+  lastError: string | null;
   /** Models the key's project lists, from its last model sync; null until the first. */
   models: ReadonlySet<string> | null;
   /** What the upstream refused this key ("model:…", "endpoint:…"), learned from its answers. */

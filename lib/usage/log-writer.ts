@@ -20,8 +20,8 @@ export type WriterReply = { id: number; error: string | null; value?: number };
 type Pending = { resolve: (value: number) => void; reject: (error: Error) => void };
 type WriterState = { worker: Worker | null; nextId: number; pending: Map<number, Pending> };
 
-/** The writer's own thread may wait for a lock: only logging waits with it. */
-const WRITER_BUSY_TIMEOUT_MS = 5000;
+/** The writer's own thread may wait for a lock (only logging waits with it), but not so long that a failing database goes unseen. */
+const WRITER_BUSY_TIMEOUT_MS = 2000;
 
 const state = singleton<WriterState>("logWriter", () => ({ worker: null, nextId: 1, pending: new Map() }));
 

@@ -40,6 +40,8 @@ export function createRecordQueue(options: QueueOptions): RecordQueue {
   const queue: RequestRecord[] = [];
   const keyUpdates = new Map<number, KeyUpdate>();
   let queuedBodyBytes = 0;
+  /** Rows handed to the writer and not yet stored. */
+  let inFlight = 0;
   let timer: NodeJS.Timeout | null = null;
   let flushing = Promise.resolve();
   let retryMs = firstRetryMs;
@@ -77,11 +79,14 @@ export function createRecordQueue(options: QueueOptions): RecordQueue {
         const batch = queue.splice(0, batchSize);
         const updates = [...keyUpdates];
         keyUpdates.clear();
+        inFlight = batch.length;
         try {
           await write(batch, updates);
         } catch (error) {
           requeue(batch, updates, error);
           return;
+        } finally {
+          inFlight = 0;
         }
         queuedBodyBytes -= batch.reduce((sum, entry) => sum + bodyBytes(entry), 0);
         if (failure) logInfo("the log writer recovered: queued rows are being written", { failedForMs: Date.now() - failure.since.getTime(), queued: queue.length });
@@ -94,7 +99,7 @@ export function createRecordQueue(options: QueueOptions): RecordQueue {
 
   return {
     record: (entry) => {
-      if (queue.length >= maxRecords) {
+      if (queue.length + inFlight >= maxRecords) {
         dropped += 1;
         // Once per thousand, so a long outage does not flood the log.
         if (dropped % 1000 === 1) logWarn("request-log rows dropped: the database has not taken any for a while", { dropped, queued: queue.length, lastError: failure?.message });
@@ -118,7 +123,7 @@ export function createRecordQueue(options: QueueOptions): RecordQueue {
       keyUpdates.delete(id);
     },
     status: () => ({
-      queued: queue.length,
+      queued: queue.length + inFlight,
       dropped,
       bodiesDropped,
       failing: failure !== null,

@@ -56,11 +56,11 @@ describe("a locked database", () => {
       lock.exec("BEGIN IMMEDIATE");
       let released = false;
       try {
-        // Longer than the writer's own 5 s wait for the lock, so its writes fail and are retried.
+        // Longer than the writer's own wait for the lock, so its writes fail and are retried.
         const statuses: number[] = [];
         for (let n = 0; n < 30; n += 1) statuses.push(await chat(server, n));
         expect(statuses).toEqual(Array(30).fill(200));
-        await expect.poll(async () => (await writerOf(server)).writer.failing, { timeout: 15_000, interval: 200 }).toBe(true);
+        await expect.poll(async () => (await writerOf(server)).writer.failing, { timeout: 20_000, interval: 200 }).toBe(true);
         const health = await writerOf(server);
         expect(health.status).toBe("degraded");
         expect(health.writer.queued).toBeGreaterThan(0);
