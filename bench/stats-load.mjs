@@ -9,7 +9,8 @@
 //    - /v1 chat p50/p99 with a fake upstream (bench/fake-upstream.mjs, BENCH_UPSTREAM_MS 20) and
 //      8 connections, idle, and then while one client asks /api/stats?from=<30 days ago> over and
 //      over, back to back (plus how many of those answers came back, and how long they took).
-// Settings: STATS_ROWS, STATS_DAYS, STATS_SECONDS (8, per /v1 window), KEYPOOL_ROOT (the checkout
+// Settings: STATS_ROWS, STATS_DAYS, STATS_SECONDS (8, per /v1 window), STATS_BODY_BYTES (0: the
+// size of each stored request and response body), KEYPOOL_ROOT (the checkout
 // whose build to run; default this one, so the same script can measure an older build).
 // Output: a markdown report on stdout. Every child is killed on the way out.
 import { fork, spawn } from "node:child_process";
@@ -26,6 +27,9 @@ const ROOT = path.resolve(process.env.KEYPOOL_ROOT ?? path.join(BENCH, ".."));
 const ROWS = Number(process.env.STATS_ROWS ?? 1_000_000);
 const DAYS = Number(process.env.STATS_DAYS ?? 30);
 const SECONDS = Number(process.env.STATS_SECONDS ?? 8);
+// Real rows carry the request and response bodies (up to LOG_BODY_MAX_BYTES each): they make the
+// table, and a scan of it, that much bigger.
+const BODY_BYTES = Number(process.env.STATS_BODY_BYTES ?? 0);
 const ADMIN_KEY = "bench-admin-key-0123456789abcdef";
 const HEADERS = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
 const CHAT = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Name three colours." }] });
@@ -94,15 +98,16 @@ async function timedGet(url) {
 /** Fills the log in one transaction: rows evenly spread over the range, a few keys, models, tokens and errors. */
 function fill() {
   const db = new Database(databasePath);
-  const insert = db.prepare(`INSERT INTO "RequestLog" (keyId, tokenId, source, method, endpoint, model, stream, status, attempts, latencyMs, ttfbMs, promptTokens, completionTokens, error, createdAt)
-    VALUES (?, NULL, 'v1', 'POST', '/v1/chat/completions', ?, 0, ?, 1, ?, ?, ?, ?, ?, ?)`);
+  const insert = db.prepare(`INSERT INTO "RequestLog" (keyId, tokenId, source, method, endpoint, model, stream, status, attempts, latencyMs, ttfbMs, promptTokens, completionTokens, error, requestBody, responseBody, createdAt)
+    VALUES (?, NULL, 'v1', 'POST', '/v1/chat/completions', ?, 0, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const body = BODY_BYTES > 0 ? "x".repeat(BODY_BYTES) : null;
   const end = Date.now() - 60_000;
   const step = (DAYS * 86_400_000) / ROWS;
   let started = performance.now();
   db.transaction(() => {
     for (let i = 0; i < ROWS; i += 1) {
       const failed = i % 37 === 0;
-      insert.run(1 + (i % 3), MODELS[i % MODELS.length], failed ? 500 : 200, 200 + (i % 300), 50, failed ? null : 20 + (i % 50), failed ? null : 10 + (i % 40), failed ? "upstream 500" : null, new Date(end - i * step).toISOString().replace("Z", "+00:00"));
+      insert.run(1 + (i % 3), MODELS[i % MODELS.length], failed ? 500 : 200, 200 + (i % 300), 50, failed ? null : 20 + (i % 50), failed ? null : 10 + (i % 40), failed ? "upstream 500" : null, body, body, new Date(end - i * step).toISOString().replace("Z", "+00:00"));
     }
   })();
   const fillMs = performance.now() - started;
@@ -178,7 +183,7 @@ async function main() {
   const line = (name, result) => `| ${name} | ${result.ok} | ${result.timeouts + result.errors} | ${round(result.latencyMs.p50)} | ${round(result.latencyMs.p99)} | ${round(result.latencyMs.max)} |`;
   console.log(`## Statistics under load (${ROOT})
 
-${ROWS.toLocaleString("en")} log rows over ${DAYS} days; filled in ${round(filled.fillMs)}; rollups: ${filled.rollups === null ? "none (a build without them)" : `${filled.rollups.toLocaleString("en")} rows, backfill ${round(filled.backfillMs)}`}; KeyPool healthy ${round(keypool.startMs)} after start.
+${ROWS.toLocaleString("en")} log rows over ${DAYS} days, bodies of ${BODY_BYTES} bytes; filled in ${round(filled.fillMs)}; rollups: ${filled.rollups === null ? "none (a build without them)" : `${filled.rollups.toLocaleString("en")} rows, backfill ${round(filled.backfillMs)}`}; KeyPool healthy ${round(keypool.startMs)} after start.
 Answer checked: totals.requests = ${first.body.totals.requests.toLocaleString("en")}.
 
 | /api/stats | first | median of next 3 |
