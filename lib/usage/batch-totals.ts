@@ -33,3 +33,36 @@ export function latestBy<K>(batch: readonly RequestRecord[], pick: (entry: Reque
   }
   return latest;
 }
+
+export type RollupDelta = {
+  hour: Date;
+  keyId: number | null;
+  model: string;
+  tokenId: number | null;
+  requests: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+};
+
+const HOUR_MS = 3600_000;
+
+/** Per (UTC hour, key, model, token): the batch's log rows summed as the statistics count them (see UsageRollup). */
+export function rollupDeltas(batch: readonly RequestRecord[]): RollupDelta[] {
+  const deltas = new Map<string, RollupDelta>();
+  for (const entry of batch) {
+    const hour = new Date(Math.floor(entry.createdAt.getTime() / HOUR_MS) * HOUR_MS);
+    const model = entry.model ?? "";
+    const id = `${hour.getTime()}\u0000${entry.keyId}\u0000${model}\u0000${entry.tokenId}`;
+    const delta = deltas.get(id) ?? { hour, keyId: entry.keyId, model, tokenId: entry.tokenId, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 };
+    delta.requests += 1;
+    // A stream that broke off after its 200 is an error too: its row carries the error.
+    if (entry.status >= 400 || entry.error !== null) delta.errors += 1;
+    delta.promptTokens += entry.promptTokens ?? 0;
+    delta.completionTokens += entry.completionTokens ?? 0;
+    delta.latencyMs += entry.latencyMs;
+    deltas.set(id, delta);
+  }
+  return [...deltas.values()];
+}

@@ -3,7 +3,8 @@ import { db } from "../db";
 import { maskKey } from "../crypto/mask";
 import { KEY_STATUSES, isEligible, type KeyStatus } from "../keys/status";
 import { badRequest } from "../http/errors";
-import { storedTime } from "./stored-time";
+import { readFigures } from "./stats-reader";
+import type { Aggregate } from "./stats-queries";
 import { fillSeries, type Bucket, type SeriesPoint } from "./series";
 
 export const statsQuerySchema = z.object({
@@ -17,51 +18,28 @@ export const MAX_RANGE_DAYS = 366;
 export const MAX_HOURLY_DAYS = 92;
 
 type Totals = { requests: number; errors: number; errorRate: number; promptTokens: number; completionTokens: number; avgLatencyMs: number };
-type Aggregate = { requests: number; errors: number; promptTokens: number; completionTokens: number };
+type Counts = { requests: number; errors: number; promptTokens: number; completionTokens: number };
 
-function totalsOf(row: { requests: number; errors: number; promptTokens: number; completionTokens: number; latency: number }): Totals {
+function totalsOf(row: Aggregate): Totals {
   return {
     requests: row.requests,
     errors: row.errors,
     errorRate: row.requests === 0 ? 0 : row.errors / row.requests,
     promptTokens: row.promptTokens,
     completionTokens: row.completionTokens,
-    avgLatencyMs: row.requests === 0 ? 0 : Math.round(row.latency / row.requests),
+    avgLatencyMs: row.requests === 0 ? 0 : Math.round(row.latencyMs / row.requests),
   };
 }
 
-// SQLite hands back integers as bigint through the adapter for SUM/COUNT; charts want plain numbers.
-const num = (value: unknown) => Number(value ?? 0);
-
-// A stream that broke off after its 200 is an error too: its row carries the error.
-const AGGREGATES = `COUNT(*) AS requests, SUM(CASE WHEN status >= 400 OR error IS NOT NULL THEN 1 ELSE 0 END) AS errors,
-  COALESCE(SUM(promptTokens), 0) AS promptTokens, COALESCE(SUM(completionTokens), 0) AS completionTokens,
-  COALESCE(SUM(latencyMs), 0) AS latency`;
-
-type RawAggregate = { requests: unknown; errors: unknown; promptTokens: unknown; completionTokens: unknown; latency: unknown };
-const toAggregate = (row: RawAggregate | undefined) => ({
-  requests: num(row?.requests),
-  errors: num(row?.errors),
-  promptTokens: num(row?.promptTokens),
-  completionTokens: num(row?.completionTokens),
-  latency: num(row?.latency),
-});
-
-async function aggregate(from: Date, to: Date, groupBy?: "keyId" | "model" | Bucket): Promise<(ReturnType<typeof toAggregate> & { group: unknown })[]> {
-  const group =
-    groupBy === "hour" ? `strftime('%Y-%m-%dT%H:00:00Z', createdAt)` : groupBy === "day" ? `strftime('%Y-%m-%dT00:00:00Z', createdAt)` : groupBy;
-  const sql = `SELECT ${group ? `${group} AS grp,` : ""} ${AGGREGATES} FROM RequestLog WHERE createdAt >= ? AND createdAt < ?${group ? ` GROUP BY grp` : ""}`;
-  const rows = await db.$queryRawUnsafe<(RawAggregate & { grp?: unknown })[]>(sql, storedTime(from), storedTime(to));
-  return rows.map((row) => ({ ...toAggregate(row), group: row.grp }));
-}
+const counts = ({ requests, errors, promptTokens, completionTokens }: Aggregate): Counts => ({ requests, errors, promptTokens, completionTokens });
 
 export type Stats = {
   range: { from: string; to: string; bucket: Bucket };
   totals: Totals;
   today: Totals;
   keys: Record<KeyStatus | "total" | "usable", number>;
-  perKey: (Aggregate & { keyId: number | null; name: string | null; maskedKey: string | null })[];
-  perModel: (Aggregate & { model: string | null })[];
+  perKey: (Counts & { keyId: number | null; name: string | null; maskedKey: string | null })[];
+  perModel: (Counts & { model: string | null })[];
   series: SeriesPoint[];
 };
 
@@ -75,12 +53,9 @@ export async function getStats(query: z.infer<typeof statsQuerySchema>, now = ne
   if (bucket === "hour" && days > MAX_HOURLY_DAYS) throw badRequest(`Hourly buckets cover at most ${MAX_HOURLY_DAYS} days; use bucket=day or a shorter range.`, "bucket");
   const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 
-  const [total, today, byKey, byModel, byTime, keys] = await Promise.all([
-    aggregate(from, to),
-    aggregate(midnight, new Date(now.getTime() + 1)),
-    aggregate(from, to, "keyId"),
-    aggregate(from, to, "model"),
-    aggregate(from, to, bucket),
+  // The figures come from the stats reader's thread; the keys table is small and read here.
+  const [figures, keys] = await Promise.all([
+    readFigures({ from, to, bucket, todayFrom: midnight, todayTo: new Date(now.getTime() + 1) }),
     db.key.findMany({ select: { id: true, name: true, last4: true, status: true, coolingUntil: true } }),
   ]);
 
@@ -88,23 +63,21 @@ export async function getStats(query: z.infer<typeof statsQuerySchema>, now = ne
   for (const key of keys) keyCounts[key.status as KeyStatus] += 1;
   const usable = keys.filter((key) => isEligible({ status: key.status as KeyStatus, coolingUntil: key.coolingUntil }, now.getTime())).length;
   const keyById = new Map(keys.map((key) => [key.id, key]));
-  const strip = ({ latency: _latency, group: _group, ...rest }: ReturnType<typeof toAggregate> & { group: unknown }) => rest;
 
   return {
     range: { from: from.toISOString(), to: to.toISOString(), bucket },
-    totals: totalsOf(total[0] ?? toAggregate(undefined)),
-    today: totalsOf(today[0] ?? toAggregate(undefined)),
+    totals: totalsOf(figures.totals),
+    today: totalsOf(figures.today),
     keys: { ...keyCounts, total: keys.length, usable },
-    perKey: byKey
+    perKey: figures.perKey
       .map((row) => {
-        const keyId = row.group === null ? null : num(row.group);
-        const key = keyId === null ? undefined : keyById.get(keyId);
-        return { ...strip(row), keyId, name: key?.name ?? null, maskedKey: key ? maskKey(key.last4) : null };
+        const key = row.keyId === null ? undefined : keyById.get(row.keyId);
+        return { ...counts(row), keyId: row.keyId, name: key?.name ?? null, maskedKey: key ? maskKey(key.last4) : null };
       })
       .sort((a, b) => b.requests - a.requests),
-    perModel: byModel.map((row) => ({ ...strip(row), model: typeof row.group === "string" ? row.group : null })).sort((a, b) => b.requests - a.requests),
+    perModel: figures.perModel.map((row) => ({ ...counts(row), model: row.model })).sort((a, b) => b.requests - a.requests),
     series: fillSeries(
-      byTime.map((row) => ({ ...strip(row), time: String(row.group) })),
+      figures.series.map((row) => ({ ...counts(row), time: row.time })),
       from,
       to,
       bucket,

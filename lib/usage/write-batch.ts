@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { truncate } from "../proxy/scrub";
 import { StreamAssembler } from "./assemble";
-import { latestBy, usageDeltas } from "./batch-totals";
+import { latestBy, rollupDeltas, usageDeltas } from "./batch-totals";
 import type { RequestRecord } from "./recorder";
 import { storedTime } from "./stored-time";
 
@@ -20,6 +20,13 @@ const UPSERT_USAGE = `INSERT INTO "UsageStat" (keyId, model, requests, errors, p
     requests = requests + excluded.requests, errors = errors + excluded.errors,
     promptTokens = promptTokens + excluded.promptTokens, completionTokens = completionTokens + excluded.completionTokens,
     lastUsedAt = MAX(COALESCE(lastUsedAt, ''), excluded.lastUsedAt)`;
+
+// Keyed like the log row: a key or token deleted in flight counts as none (0), never fails the batch.
+const UPSERT_ROLLUP = `INSERT INTO "UsageRollup" (hour, keyId, model, tokenId, requests, errors, promptTokens, completionTokens, latencyMs)
+  VALUES (?, COALESCE((SELECT id FROM "Key" WHERE id = ?), 0), ?, COALESCE((SELECT id FROM "AccessToken" WHERE id = ?), 0), ?, ?, ?, ?, ?)
+  ON CONFLICT (hour, keyId, model, tokenId) DO UPDATE SET
+    requests = requests + excluded.requests, errors = errors + excluded.errors, promptTokens = promptTokens + excluded.promptTokens,
+    completionTokens = completionTokens + excluded.completionTokens, latencyMs = latencyMs + excluded.latencyMs`;
 
 const TOUCH_KEY = `UPDATE "Key" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`;
 const TOUCH_TOKEN = `UPDATE "AccessToken" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`;
@@ -64,7 +71,7 @@ function logParams(entry: RequestRecord, options: WriterOptions): unknown[] {
 }
 
 export type BatchWriter = {
-  /** One transaction: the log rows, the usage counters, and when each key and token was last used. */
+  /** One transaction: the log rows, their hourly rollups, the usage counters, and when each key and token was last used. */
   writeRecords: (batch: readonly RequestRecord[]) => void;
   writeSetting: (key: string, value: string) => void;
   writeBinding: (objectId: string, keyId: number, kind: string, createdAt: Date) => void;
@@ -76,6 +83,7 @@ export type BatchWriter = {
 export function createBatchWriter(connection: Database.Database, options: WriterOptions): BatchWriter {
   const insertLog = connection.prepare(INSERT_LOG);
   const upsertUsage = connection.prepare(UPSERT_USAGE);
+  const upsertRollup = connection.prepare(UPSERT_ROLLUP);
   const touchKey = connection.prepare(TOUCH_KEY);
   const touchToken = connection.prepare(TOUCH_TOKEN);
   const upsertSetting = connection.prepare(UPSERT_SETTING);
@@ -83,6 +91,9 @@ export function createBatchWriter(connection: Database.Database, options: Writer
   const deleteBinding = connection.prepare(DELETE_BINDING);
   const writeRecords = connection.transaction((batch: readonly RequestRecord[]) => {
     for (const entry of batch) insertLog.run(logParams(entry, options));
+    for (const delta of rollupDeltas(batch)) {
+      upsertRollup.run(storedTime(delta.hour), delta.keyId, delta.model, delta.tokenId, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, delta.latencyMs);
+    }
     for (const delta of usageDeltas(batch)) {
       upsertUsage.run(delta.keyId, delta.model, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, storedTime(delta.lastUsedAt), delta.keyId);
     }

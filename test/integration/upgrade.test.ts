@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript module shared with the start script
 import { migrate } from "../../scripts/migrate.mjs";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { adminFetch, startKeyPool, tempDataDir } from "../helpers/keypool";
+import { ADMIN_KEY, adminFetch, startKeyPool, tempDataDir, waitForLogs } from "../helpers/keypool";
+import { rollupsFromLog, storedRollups } from "../helpers/rollups";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const MIGRATIONS = path.join(ROOT, "prisma/migrations");
@@ -79,6 +80,52 @@ describe("upgrading a database", () => {
       encoding: "utf8",
     });
     expect(`${status.stdout}${status.stderr}`).toContain("Database schema is up to date");
+  });
+
+  it("builds hourly rollups for the rows already stored, which then agree with the raw log and /api/stats", async () => {
+    const dataDir = tempDataDir();
+    const databasePath = path.join(dataDir, "keypool.db");
+    const rollups = names.find((name) => name.endsWith("_usage_rollups")) as string;
+    const before = fs.mkdtempSync(path.join(dataDir, "migrations-"));
+    for (const name of names.filter((name) => name < rollups)) fs.cpSync(path.join(MIGRATIONS, name), path.join(before, name), { recursive: true });
+    migrate({ databasePath, migrationsDir: before });
+
+    const db = new Database(databasePath);
+    db.prepare(`INSERT INTO "AccessToken" (id, name, hash, prefix) VALUES (1, 'old app', 'not-a-real-hash', 'kp-old')`).run();
+    const insertLog = db.prepare(`INSERT INTO "RequestLog" (tokenId, source, method, endpoint, model, stream, status, attempts, latencyMs, promptTokens, completionTokens, error, createdAt)
+      VALUES (?, 'v1', 'POST', '/v1/chat/completions', ?, 0, ?, 1, ?, ?, ?, ?, ?)`);
+    const now = Date.now();
+    const stored = (ms: number) => new Date(ms).toISOString().replace("Z", "+00:00");
+    const rows = 400;
+    db.transaction(() => {
+      for (let i = 0; i < rows; i += 1) {
+        const model = [`gpt-4o`, `gpt-4o-mini`, null, ""][i % 4] ?? null;
+        const tokens = i % 6 === 0 ? [null, null] : [i % 50, i % 30];
+        insertLog.run(i % 5 === 0 ? 1 : null, model, i % 7 === 0 ? 500 : 200, 10 + (i % 13), ...tokens, i % 11 === 0 ? "the stream broke off" : null, stored(now - 60_000 - i * 7 * 60_000));
+      }
+    })();
+    db.close();
+
+    const server = await startKeyPool({ upstreamUrl: upstream.url, dataDir });
+    const upgraded = new Database(databasePath, { readonly: true });
+    const expected = rollupsFromLog(upgraded);
+    expect(expected.length).toBeGreaterThan(40);
+    expect(storedRollups(upgraded)).toEqual(expected);
+    upgraded.close();
+
+    // New traffic lands on top of the history.
+    for (let i = 0; i < 3; i += 1) {
+      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    }
+    expect((await waitForLogs(server, rows + 3)).total).toBe(rows + 3);
+    const after = new Database(databasePath, { readonly: true });
+    expect(storedRollups(after)).toEqual(rollupsFromLog(after));
+    const errors = (after.prepare(`SELECT COUNT(*) AS n FROM "RequestLog" WHERE status >= 400 OR error IS NOT NULL`).get() as { n: number }).n;
+    after.close();
+    const from = new Date(now - 3 * 86_400_000).toISOString();
+    const stats = await (await adminFetch(server, `/api/stats?from=${from}`)).json();
+    expect(stats.totals).toMatchObject({ requests: rows + 3, errors });
+    expect(await server.stop()).toBe(0);
   });
 
   it("refuses to start on a database whose migration failed half-way", async () => {
