@@ -130,6 +130,8 @@ async function relaySse(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer
     ttfbMs,
     promptTokens: summary.promptTokens,
     completionTokens: summary.completionTokens,
+    cachedTokens: summary.cachedTokens,
+    reasoningTokens: summary.reasoningTokens,
     responseStream: log?.finish() ?? null,
   };
   // A client that got the terminal event has the whole answer, whatever came after.

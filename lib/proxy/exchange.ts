@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { nowMs } from "../clock";
 import { env } from "../env";
+import { costOf } from "../cost/prices";
 import { record, type AttemptRecord, type RequestRecord } from "../usage/recorder";
+import { NO_TOKENS } from "../usage/tokens";
 import type { PreparedBody } from "./request-body";
 import { truncate } from "./scrub";
 import { track, untrack } from "./inflight";
@@ -22,7 +24,7 @@ export type ProxyRequest = {
 };
 
 /** What one exchange ended with; everything not given is null. */
-export type Outcome = Partial<Pick<RequestRecord, "keyId" | "ttfbMs" | "promptTokens" | "completionTokens" | "error" | "responseBody" | "responseStream">> & {
+export type Outcome = Partial<Pick<RequestRecord, "keyId" | "ttfbMs" | "promptTokens" | "completionTokens" | "cachedTokens" | "reasoningTokens" | "error" | "responseBody" | "responseStream">> & {
   status: number;
 };
 
@@ -74,15 +76,16 @@ export class Exchange {
     this.finished = true;
     untrack(this);
     const { request, prepared } = this;
+    const tokens = { ...NO_TOKENS, ...outcome };
     record({
       keyId: null,
       ttfbMs: null,
-      promptTokens: null,
-      completionTokens: null,
       error: null,
       responseBody: null,
       responseStream: null,
       ...outcome,
+      ...tokens,
+      costUsd: costOf(prepared.model, { prompt: tokens.promptTokens, cached: tokens.cachedTokens, completion: tokens.completionTokens }),
       tokenId: request.tokenId,
       source: request.source,
       method: request.method,

@@ -1,4 +1,4 @@
-import { tokensFromJsonTail, type TokenCounts } from "../usage/tokens";
+import { NO_TOKENS, tokensFromJsonTail, type TokenCounts } from "../usage/tokens";
 
 export type RelayOptions = {
   /** The client did not ask for the usage chunk that KeyPool requested for its own counting. */
@@ -59,7 +59,7 @@ export class SseRelay {
   /** Inside an event over MAX_EVENT_BYTES: forwarded as it comes, only its tail kept. */
   private oversized = false;
   private tail = "";
-  private tokens: TokenCounts = { promptTokens: null, completionTokens: null };
+  private tokens: TokenCounts = NO_TOKENS;
   private complete = false;
 
   constructor(private readonly options: RelayOptions) {}

@@ -44,7 +44,13 @@ export type RollupDelta = {
   promptTokens: number;
   completionTokens: number;
   latencyMs: number;
+  costUsd: number;
+  unpriced: number;
 };
+
+/** A request that used tokens of a model without a price: counted as such, never as costing nothing. */
+export const isUnpriced = (entry: Pick<RequestRecord, "promptTokens" | "completionTokens" | "costUsd">) =>
+  entry.costUsd === null && (entry.promptTokens !== null || entry.completionTokens !== null);
 
 const HOUR_MS = 3600_000;
 
@@ -55,13 +61,15 @@ export function rollupDeltas(batch: readonly RequestRecord[]): RollupDelta[] {
     const hour = new Date(Math.floor(entry.createdAt.getTime() / HOUR_MS) * HOUR_MS);
     const model = entry.model ?? "";
     const id = `${hour.getTime()}\u0000${entry.keyId}\u0000${model}\u0000${entry.tokenId}`;
-    const delta = deltas.get(id) ?? { hour, keyId: entry.keyId, model, tokenId: entry.tokenId, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 };
+    const delta = deltas.get(id) ?? { hour, keyId: entry.keyId, model, tokenId: entry.tokenId, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0, costUsd: 0, unpriced: 0 };
     delta.requests += 1;
     // A stream that broke off after its 200 is an error too: its row carries the error.
     if (entry.status >= 400 || entry.error !== null) delta.errors += 1;
     delta.promptTokens += entry.promptTokens ?? 0;
     delta.completionTokens += entry.completionTokens ?? 0;
     delta.latencyMs += entry.latencyMs;
+    delta.costUsd += entry.costUsd ?? 0;
+    if (isUnpriced(entry)) delta.unpriced += 1;
     deltas.set(id, delta);
   }
   return [...deltas.values()];

@@ -22,6 +22,10 @@ export type RequestRecord = {
   ttfbMs: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  cachedTokens: number | null;
+  reasoningTokens: number | null;
+  /** USD, priced when the outcome is recorded; null when the model has no price or no tokens were reported. */
+  costUsd: number | null;
   error: string | null;
   requestId: string | null;
   upstreamRequestId: string | null;

@@ -1,21 +1,31 @@
-export type TokenCounts = { promptTokens: number | null; completionTokens: number | null };
+/** What an answer's usage says; cached prompt tokens and reasoning tokens are parts of the first two. */
+export type TokenCounts = { promptTokens: number | null; completionTokens: number | null; cachedTokens: number | null; reasoningTokens: number | null };
 
+export const NO_TOKENS: TokenCounts = { promptTokens: null, completionTokens: null, cachedTokens: null, reasoningTokens: null };
+
+type Details = { cached_tokens?: unknown; reasoning_tokens?: unknown } | null | undefined;
 type UsageLike = {
   prompt_tokens?: unknown;
   completion_tokens?: unknown;
   input_tokens?: unknown;
   output_tokens?: unknown;
+  prompt_tokens_details?: Details;
+  completion_tokens_details?: Details;
+  input_tokens_details?: Details;
+  output_tokens_details?: Details;
 };
 
 const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : null);
 
 /** Reads the usage block of chat/completions/embeddings ("prompt_tokens") and responses ("input_tokens"). */
-function tokensFromUsage(usage: unknown): TokenCounts {
-  if (!usage || typeof usage !== "object") return { promptTokens: null, completionTokens: null };
+export function tokensFromUsage(usage: unknown): TokenCounts {
+  if (!usage || typeof usage !== "object") return NO_TOKENS;
   const u = usage as UsageLike;
   return {
     promptTokens: count(u.prompt_tokens) ?? count(u.input_tokens),
     completionTokens: count(u.completion_tokens) ?? count(u.output_tokens),
+    cachedTokens: count(u.prompt_tokens_details?.cached_tokens) ?? count(u.input_tokens_details?.cached_tokens),
+    reasoningTokens: count(u.completion_tokens_details?.reasoning_tokens) ?? count(u.output_tokens_details?.reasoning_tokens),
   };
 }
 
@@ -65,5 +75,5 @@ export function tokensFromJsonTail(text: string): TokenCounts {
     const counts = tokensFromUsage(objectAt(text, colon + 1));
     if (counts.promptTokens !== null || counts.completionTokens !== null) return counts;
   }
-  return { promptTokens: null, completionTokens: null };
+  return NO_TOKENS;
 }

@@ -7,7 +7,8 @@ import { storedTime } from "./stored-time";
 
 const LOG_COLUMNS = [
   "keyId", "tokenId", "source", "method", "endpoint", "model", "stream", "status", "attempts", "latencyMs", "ttfbMs",
-  "promptTokens", "completionTokens", "error", "requestId", "upstreamRequestId", "requestBody", "responseBody", "createdAt",
+  "promptTokens", "completionTokens", "cachedTokens", "reasoningTokens", "costUsd", "error", "requestId", "upstreamRequestId",
+  "requestBody", "responseBody", "createdAt",
 ] as const;
 
 // A key or token deleted while its request was in flight: the row stays, the reference becomes NULL.
@@ -22,11 +23,12 @@ const UPSERT_USAGE = `INSERT INTO "UsageStat" (keyId, model, requests, errors, p
     lastUsedAt = MAX(COALESCE(lastUsedAt, ''), excluded.lastUsedAt)`;
 
 // Keyed like the log row: a key or token deleted in flight counts as none (0), never fails the batch.
-const UPSERT_ROLLUP = `INSERT INTO "UsageRollup" (hour, keyId, model, tokenId, requests, errors, promptTokens, completionTokens, latencyMs)
-  VALUES (?, COALESCE((SELECT id FROM "Key" WHERE id = ?), 0), ?, COALESCE((SELECT id FROM "AccessToken" WHERE id = ?), 0), ?, ?, ?, ?, ?)
+const UPSERT_ROLLUP = `INSERT INTO "UsageRollup" (hour, keyId, model, tokenId, requests, errors, promptTokens, completionTokens, latencyMs, costUsd, unpriced)
+  VALUES (?, COALESCE((SELECT id FROM "Key" WHERE id = ?), 0), ?, COALESCE((SELECT id FROM "AccessToken" WHERE id = ?), 0), ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (hour, keyId, model, tokenId) DO UPDATE SET
     requests = requests + excluded.requests, errors = errors + excluded.errors, promptTokens = promptTokens + excluded.promptTokens,
-    completionTokens = completionTokens + excluded.completionTokens, latencyMs = latencyMs + excluded.latencyMs`;
+    completionTokens = completionTokens + excluded.completionTokens, latencyMs = latencyMs + excluded.latencyMs,
+    costUsd = costUsd + excluded.costUsd, unpriced = unpriced + excluded.unpriced`;
 
 const TOUCH_KEY = `UPDATE "Key" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`;
 const TOUCH_TOKEN = `UPDATE "AccessToken" SET lastUsedAt = MAX(COALESCE(lastUsedAt, ''), ?) WHERE id = ?`;
@@ -65,8 +67,8 @@ function responseBody(entry: RequestRecord, options: WriterOptions): string | nu
 function logParams(entry: RequestRecord, options: WriterOptions): unknown[] {
   return [
     entry.keyId, entry.tokenId, entry.source, entry.method, entry.endpoint, entry.model, entry.stream ? 1 : 0, entry.status,
-    entry.attempts.length, entry.latencyMs, entry.ttfbMs, entry.promptTokens, entry.completionTokens, entry.error,
-    entry.requestId, entry.upstreamRequestId, entry.requestBody, responseBody(entry, options), storedTime(entry.createdAt),
+    entry.attempts.length, entry.latencyMs, entry.ttfbMs, entry.promptTokens, entry.completionTokens, entry.cachedTokens,
+    entry.reasoningTokens, entry.costUsd, entry.error, entry.requestId, entry.upstreamRequestId, entry.requestBody, responseBody(entry, options), storedTime(entry.createdAt),
   ];
 }
 
@@ -92,7 +94,7 @@ export function createBatchWriter(connection: Database.Database, options: Writer
   const writeRecords = connection.transaction((batch: readonly RequestRecord[]) => {
     for (const entry of batch) insertLog.run(logParams(entry, options));
     for (const delta of rollupDeltas(batch)) {
-      upsertRollup.run(storedTime(delta.hour), delta.keyId, delta.model, delta.tokenId, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, delta.latencyMs);
+      upsertRollup.run(storedTime(delta.hour), delta.keyId, delta.model, delta.tokenId, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, delta.latencyMs, delta.costUsd, delta.unpriced);
     }
     for (const delta of usageDeltas(batch)) {
       upsertUsage.run(delta.keyId, delta.model, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, storedTime(delta.lastUsedAt), delta.keyId);

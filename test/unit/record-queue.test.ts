@@ -4,7 +4,7 @@ import type { RequestRecord } from "@/lib/usage/recorder";
 
 const row = (n: number, body: string | null = null): RequestRecord => ({
   keyId: 1, tokenId: null, source: "v1", method: "POST", endpoint: "/v1/chat/completions", model: "gpt-4o", stream: false,
-  status: 200, attempts: [], latencyMs: n, ttfbMs: null, promptTokens: 1, completionTokens: 1, error: null,
+  status: 200, attempts: [], latencyMs: n, ttfbMs: null, promptTokens: 1, completionTokens: 1, cachedTokens: null, reasoningTokens: null, costUsd: null, error: null,
   requestId: `r${n}`, upstreamRequestId: null, requestBody: body, responseBody: body, responseStream: null, createdAt: new Date(),
 });
 

@@ -99,9 +99,14 @@ describe("SseRelay read boundaries", () => {
 describe("tokensFromJsonTail", () => {
   it("reads usage from the end of a JSON answer, skipping non-object usage keys", () => {
     const body = JSON.stringify({ id: "x", choices: [{ message: { content: 'say "usage": {"prompt_tokens": 99}' } }], usage: { prompt_tokens: 3, completion_tokens: 5, details: { cached: 1 } }, metadata: { usage: "none" } });
-    expect(tokensFromJsonTail(body)).toEqual({ promptTokens: 3, completionTokens: 5 });
-    expect(tokensFromJsonTail(body.slice(body.length - 120))).toEqual({ promptTokens: 3, completionTokens: 5 });
-    expect(tokensFromJsonTail('{"data":[1,2,3]}')).toEqual({ promptTokens: null, completionTokens: null });
+    expect(tokensFromJsonTail(body)).toMatchObject({ promptTokens: 3, completionTokens: 5 });
+    expect(tokensFromJsonTail(body.slice(body.length - 120))).toMatchObject({ promptTokens: 3, completionTokens: 5 });
+    expect(tokensFromJsonTail('{"data":[1,2,3]}')).toEqual({ promptTokens: null, completionTokens: null, cachedTokens: null, reasoningTokens: null });
+    // Cached prompt tokens and reasoning tokens, as chat completions and the Responses API report them.
+    const detailed = '{"usage":{"prompt_tokens":100,"completion_tokens":50,"prompt_tokens_details":{"cached_tokens":40},"completion_tokens_details":{"reasoning_tokens":30}}}';
+    expect(tokensFromJsonTail(detailed)).toEqual({ promptTokens: 100, completionTokens: 50, cachedTokens: 40, reasoningTokens: 30 });
+    const responses = '{"usage":{"input_tokens":9,"output_tokens":8,"input_tokens_details":{"cached_tokens":2},"output_tokens_details":{"reasoning_tokens":5}}}';
+    expect(tokensFromJsonTail(responses)).toEqual({ promptTokens: 9, completionTokens: 8, cachedTokens: 2, reasoningTokens: 5 });
   });
 });
 
@@ -112,7 +117,7 @@ describe("BodySample", () => {
     sample.add(Buffer.from('"usage":{"prompt_tokens":1,"completion_tokens":2}}'));
     expect(sample.head()).toBe("aaaaaaaaaa… [truncated]");
     expect(sample.tail().length).toBeLessThanOrEqual(16 * 1024);
-    expect(tokensFromJsonTail(sample.tail())).toEqual({ promptTokens: 1, completionTokens: 2 });
+    expect(tokensFromJsonTail(sample.tail())).toMatchObject({ promptTokens: 1, completionTokens: 2 });
     expect(new BodySample(0).head()).toBeNull();
   });
 });

@@ -16,7 +16,7 @@ const MIGRATIONS = path.resolve(import.meta.dirname, "../../prisma/migrations");
 
 const base: RequestRecord = {
   keyId: null, tokenId: null, source: "v1", method: "POST", endpoint: "/v1/chat/completions", model: null, stream: false, status: 200,
-  attempts: [], latencyMs: 0, ttfbMs: null, promptTokens: null, completionTokens: null, error: null, requestId: null, upstreamRequestId: null,
+  attempts: [], latencyMs: 0, ttfbMs: null, promptTokens: null, completionTokens: null, cachedTokens: null, reasoningTokens: null, costUsd: null, error: null, requestId: null, upstreamRequestId: null,
   requestBody: null, responseBody: null, responseStream: null, createdAt: new Date(0),
 };
 const at = (time: string) => new Date(`2026-01-01T${time}Z`);

@@ -22,7 +22,7 @@ describe("fillSeries", () => {
 describe("usageDeltas", () => {
   const base: Omit<RequestRecord, "attempts" | "keyId"> = {
     tokenId: null, source: "v1", method: "POST", endpoint: "/v1/chat/completions", model: "m", stream: false, status: 200,
-    latencyMs: 1, ttfbMs: 1, promptTokens: 10, completionTokens: 5, error: null, requestId: null, upstreamRequestId: null, requestBody: null, responseBody: null, responseStream: null,
+    latencyMs: 1, ttfbMs: 1, promptTokens: 10, completionTokens: 5, cachedTokens: null, reasoningTokens: null, costUsd: null, error: null, requestId: null, upstreamRequestId: null, requestBody: null, responseBody: null, responseStream: null,
     createdAt: new Date("2026-01-01T00:00:00Z"),
   };
 
