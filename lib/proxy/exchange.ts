@@ -4,6 +4,7 @@ import { env } from "../env";
 import { costOf } from "../cost/prices";
 import { record, type AttemptRecord, type RequestRecord } from "../usage/recorder";
 import { NO_TOKENS } from "../usage/tokens";
+import { settleTokenRequest } from "../tokens/limits";
 import type { PreparedBody } from "./request-body";
 import { truncate } from "./scrub";
 import { track, untrack } from "./inflight";
@@ -37,6 +38,8 @@ export class Exchange {
   readonly createdAt = new Date(nowMs());
   readonly attempts: AttemptRecord[] = [];
   upstreamRequestId: string | null = null;
+  /** Counted toward its client token's rates and concurrency until it finishes. */
+  admitted = false;
   /** Set while an upstream request is in flight (see upstream.ts). */
   abortUpstream: ((reason: Error) => void) | null = null;
   private stopReason: StopReason | null = null;
@@ -77,6 +80,8 @@ export class Exchange {
     untrack(this);
     const { request, prepared } = this;
     const tokens = { ...NO_TOKENS, ...outcome };
+    const costUsd = costOf(prepared.model, { prompt: tokens.promptTokens, cached: tokens.cachedTokens, completion: tokens.completionTokens });
+    if (this.admitted && request.tokenId !== null) settleTokenRequest(request.tokenId, (tokens.promptTokens ?? 0) + (tokens.completionTokens ?? 0), costUsd);
     record({
       keyId: null,
       ttfbMs: null,
@@ -85,7 +90,7 @@ export class Exchange {
       responseStream: null,
       ...outcome,
       ...tokens,
-      costUsd: costOf(prepared.model, { prompt: tokens.promptTokens, cached: tokens.cachedTokens, completion: tokens.completionTokens }),
+      costUsd,
       tokenId: request.tokenId,
       source: request.source,
       method: request.method,

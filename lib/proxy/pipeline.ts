@@ -5,6 +5,7 @@ import { canServe, learnRefusal, needOf, refusalForAll, refusalSubject, type Nee
 import { currentKeys, markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
+import { admitTokenRequest } from "../tokens/limits";
 import { pinnedRefusal, stickyKey, stickyRoute } from "../sticky/route";
 import { nowMs } from "../clock";
 import { classify, openAIError, restUntil } from "./classify";
@@ -39,6 +40,10 @@ type Failure = { status: number; message: string; answered: Answered | null };
 export async function proxy(request: ProxyRequest, reply: Reply): Promise<void> {
   const prepared = prepareBody(request.path, headerValue(request.headers, "content-type"), request.body);
   const exchange = new Exchange(request, prepared);
+  // The client token's own limits come before any key is asked.
+  const limited = request.tokenId === null ? null : admitTokenRequest(request.tokenId, prepared.model);
+  if (limited) return refuse(exchange, limited, reply);
+  exchange.admitted = request.tokenId !== null;
   reply.once("close", () => {
     if (!reply.writableFinished) exchange.stop(new StopReason("client_closed", "client closed the request"));
   });

@@ -154,7 +154,7 @@ function chatCompletion(body: Record<string, unknown>, key: string, content = `$
     created: 1_700_000_000,
     model: body.model,
     choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: "stop" }],
-    usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 },
+    usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, prompt_tokens_details: { cached_tokens: 4, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 2, audio_tokens: 0 } },
     system_fingerprint: "fp_fake",
     // A field no SDK knows: it must reach the client unchanged.
     upstream_extra: { echoed: body.client_extra ?? null },

@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 
 export const GET = route({ auth: "admin" }, async () => json({ data: await listTokens() }));
 
-export const POST = route({ auth: "admin", body: createTokenSchema }, async ({ body }) => json(await createToken(body.name), 201));
+export const POST = route({ auth: "admin", body: createTokenSchema }, async ({ body }) => json(await createToken(body), 201));
