@@ -32,3 +32,44 @@ test("creates a client token shown once with a copy button, shows its use, and r
   const refused = await fetch(`${keypool.server.url}/v1/models`, { headers: { authorization: `Bearer ${value}` } });
   expect(refused.status).toBe(401);
 });
+
+test("a token with limits: set them when creating it, use it until it is limited, see its use and cost this month", async ({ adminPage: page, keypool }) => {
+  await page.request.post("/api/keys", { data: { key: uniqueKey("L") } });
+  await page.goto("/tokens");
+  await page.getByLabel("Name").fill("limited-bot");
+  await page.getByText("Limits", { exact: true }).first().click();
+  await page.getByLabel("Requests per minute").fill("2");
+  await page.getByLabel("Allowed models (comma-separated)").fill("gpt-4o-mini");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const value = (await page.getByTestId("token-value").textContent()) ?? "";
+  const row = page.locator('tr[data-token="limited-bot"]');
+  await expect(row.getByTestId("token-limits")).toHaveText("2 rpm · gpt-4o-mini");
+
+  const call = () =>
+    fetch(`${keypool.server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${value}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
+    });
+  expect((await call()).status).toBe(200);
+  expect((await call()).status).toBe(200);
+  const limited = await call();
+  expect(limited.status).toBe(429);
+  expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate_limit_exceeded");
+
+  // The two served calls (and the refused one) are this month's use, with their cost.
+  await expect
+    .poll(async () => {
+      await page.reload();
+      return row.getByTestId("token-usage").textContent();
+    })
+    .toContain("3 requests, 36 tokens");
+  await expect(row.getByTestId("token-cost")).toHaveText(/^\$0\.0000\d+/);
+  await screenshot(page, "tokens-limits-en");
+
+  await row.getByRole("button", { name: "Edit limits" }).click();
+  await row.getByLabel("Requests per minute").fill("");
+  await row.getByRole("button", { name: "Save" }).click();
+  await expect(row.getByTestId("token-limits")).toHaveText("gpt-4o-mini");
+  expect((await call()).status).toBe(200);
+});

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useTranslations } from "next-intl";
 import { apiSend, errorMessage } from "@/lib/swr/fetcher";
 import { useTokens } from "@/lib/swr/hooks";
+import { LimitsFields, limitsFrom } from "./limits-fields";
 import { TokenRow } from "./token-row";
 
 export function TokensView() {
@@ -20,7 +21,7 @@ export function TokensView() {
     try {
       // Read from the form itself, so a name typed before the page became interactive counts.
       const name = String(new FormData(form).get("name") ?? "").trim();
-      const result = await apiSend<{ name: string; token: string }>("/api/tokens", "POST", { name });
+      const result = await apiSend<{ name: string; token: string }>("/api/tokens", "POST", { name, ...limitsFrom(form) });
       setCreated({ name: result.name, token: result.token });
       setCopied(false);
       form.reset();
@@ -43,9 +44,15 @@ export function TokensView() {
       </div>
       <section className="card stack" style={{ marginBottom: "1rem" }}>
         <p className="muted small">{t("intro", { baseUrl: `${origin}/v1` })}</p>
-        <form className="row" onSubmit={create} aria-label={t("create")}>
-          <input name="name" aria-label={t("name")} placeholder={t("namePlaceholder")} required maxLength={100} />
-          <button type="submit" className="primary">{t("create")}</button>
+        <form className="stack" onSubmit={create} aria-label={t("create")}>
+          <div className="row">
+            <input name="name" aria-label={t("name")} placeholder={t("namePlaceholder")} required maxLength={100} />
+            <button type="submit" className="primary">{t("create")}</button>
+          </div>
+          <details>
+            <summary>{t("limits")}</summary>
+            <LimitsFields />
+          </details>
         </form>
         {created && (
           <div className="banner stack" data-testid="new-token">
@@ -66,7 +73,8 @@ export function TokensView() {
             <tr>
               <th>{t("name")}</th>
               <th>{t("prefix")}</th>
-              <th className="hide-narrow">{t("created")}</th>
+              <th>{t("limits")}</th>
+              <th>{t("thisMonth")}</th>
               <th>{t("lastUsed")}</th>
               <th />
             </tr>

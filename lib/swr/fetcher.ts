@@ -15,7 +15,7 @@ export async function fetcher<T>(url: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-export async function apiSend<T = unknown>(url: string, method: "POST" | "PUT" | "DELETE", body?: unknown): Promise<T> {
+export async function apiSend<T = unknown>(url: string, method: "POST" | "PUT" | "PATCH" | "DELETE", body?: unknown): Promise<T> {
   const response = await fetch(url, {
     method,
     credentials: "same-origin",
