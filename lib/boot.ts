@@ -4,6 +4,7 @@ import { env } from "./env";
 import { secret } from "./crypto/secret";
 import { ensureAdminKey } from "./auth/admin";
 import { poolKeys } from "./keys/pool";
+import { loadKeyDayCosts } from "./keys/caps";
 import { reloadTokens } from "./tokens/queries";
 import { flushCursor, loadCursor } from "./rotation/rotator";
 import { drainRecords } from "./usage/recorder";
@@ -20,7 +21,7 @@ async function boot(): Promise<void> {
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   secret();
   await ensureAdminKey();
-  await Promise.all([poolKeys(), reloadTokens(), loadCursor(), loadBindings()]);
+  await Promise.all([poolKeys(), reloadTokens(), loadCursor(), loadKeyDayCosts(), loadBindings()]);
   schedulePruning();
   scheduleRechecks();
   scheduleModelSync();

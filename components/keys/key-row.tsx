@@ -37,6 +37,16 @@ export function KeyRow({ item, onChanged, onError }: { item: PublicKey; onChange
       <td>
         <StatusBadge status={item.status} coolingUntil={item.coolingUntil} />
         {item.models !== null && <div className="muted small" data-testid="key-models">{t("models", { count: item.models })}</div>}
+        {item.resting && (
+          <div className="small" data-testid="key-resting" title={format.dateTime(item.resting.until)}>
+            {t(item.resting.reason === "rpm" ? "restingRpm" : "restingBudget", { when: format.relative(item.resting.until) })}
+          </div>
+        )}
+        {(item.rpm !== null || item.dailyBudgetUsd !== null) && (
+          <div className="muted small" data-testid="key-caps">
+            {[item.rpm !== null && t("capRpm", { value: item.rpm }), item.dailyBudgetUsd !== null && t("capBudget", { value: format.usd(item.dailyBudgetUsd) })].filter(Boolean).join(" · ")}
+          </div>
+        )}
         {item.refused.length > 0 && (
           <div className="muted small" data-testid="key-refused" title={t("refusedHint")}>
             {t("refused", { list: item.refused.map((subject) => subject.replace(/^endpoint:/, "/v1/").replace(/^model:/, "")).join(", ") })}

@@ -12,7 +12,7 @@ type PoolState = { keys: PoolKey[]; loaded: Promise<void> | null };
 const state = singleton<PoolState>("keyPool", () => ({ keys: [], loaded: null }));
 
 /** What the pool keeps of a key row besides its decrypted key. */
-type StoredKey = Pick<Key, "id" | "name" | "cipher" | "last4" | "status" | "coolingUntil" | "lastError" | "modelsSyncedAt" | "refusals"> & { models?: { model: string }[] };
+type StoredKey = Pick<Key, "id" | "name" | "cipher" | "last4" | "status" | "coolingUntil" | "lastError" | "modelsSyncedAt" | "refusals" | "rpm" | "dailyBudgetUsd"> & { models?: { model: string }[] };
 
 function toPoolKey(row: StoredKey): PoolKey {
   return {
@@ -23,6 +23,7 @@ function toPoolKey(row: StoredKey): PoolKey {
     status: row.status as KeyStatus,
     coolingUntil: row.coolingUntil,
     lastError: row.lastError,
+    caps: { rpm: row.rpm, dailyBudgetUsd: row.dailyBudgetUsd },
     models: row.modelsSyncedAt ? new Set((row.models ?? []).map((entry) => entry.model)) : null,
     refusals: parseRefusals(row.refusals),
   };
@@ -61,13 +62,14 @@ export function addToPool(rows: readonly StoredKey[]): void {
 }
 
 /** A key changed by the admin (name, status, verdict): its entry follows the row, its key and model list stay. */
-export function refreshInPool(row: Pick<Key, "id" | "name" | "status" | "coolingUntil" | "lastError" | "refusals">): void {
+export function refreshInPool(row: Pick<Key, "id" | "name" | "status" | "coolingUntil" | "lastError" | "refusals" | "rpm" | "dailyBudgetUsd">): void {
   const key = state.keys.find((candidate) => candidate.id === row.id);
   if (!key) return;
   key.name = row.name;
   key.status = row.status as KeyStatus;
   key.coolingUntil = row.coolingUntil;
   key.lastError = row.lastError;
+  key.caps = { rpm: row.rpm, dailyBudgetUsd: row.dailyBudgetUsd };
   key.refusals = parseRefusals(row.refusals);
 }
 

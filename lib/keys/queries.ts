@@ -9,7 +9,10 @@ import { syncNewKeys } from "../models/sync";
 import { parseRefusals } from "./capabilities";
 import { discardKeyUpdate } from "../usage/recorder";
 import { addToPool, poolKey, refreshInPool, removeFromPool } from "./pool";
-import { MAX_KEYS_PER_CALL, publicKeySchema, type PublicKey } from "./schemas";
+import type { z } from "zod";
+import { capRest, forgetKeyUse } from "./caps";
+import { MAX_KEYS_PER_CALL, publicKeySchema, updateKeySchema, type PublicKey } from "./schemas";
+import type { PoolKey } from "./status";
 import type { Key } from "../generated/prisma/client";
 
 type UsageTotals = PublicKey["usage"];
@@ -20,6 +23,11 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 /** Rows read with the number of models the key lists. */
 const WITH_MODEL_COUNT = { _count: { select: { models: true } } } as const;
 type KeyRow = Key & { _count?: { models: number } };
+
+function restOf(key: PoolKey | undefined): PublicKey["resting"] {
+  const rest = key ? capRest(key) : null;
+  return rest ? { until: rest.until.toISOString(), reason: rest.reason } : null;
+}
 
 /**
  * A key as the admin sees it. Its health comes from the pool in memory when the key is there:
@@ -38,6 +46,9 @@ function toPublic(row: KeyRow, usage: UsageTotals = NO_USAGE): PublicKey {
     lastCheckedAt: iso(row.lastCheckedAt),
     models: row.modelsSyncedAt ? (row._count?.models ?? 0) : null,
     refused: [...(live?.refusals ?? parseRefusals(row.refusals)).keys()],
+    rpm: row.rpm,
+    dailyBudgetUsd: row.dailyBudgetUsd,
+    resting: restOf(live),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     usage,
@@ -139,7 +150,7 @@ export function candidatesFrom(body: { key: string } | { keys: string[] } | { te
   return splitPasted(body.text);
 }
 
-export async function updateKey(id: number, changes: { name?: string; status?: "active" | "disabled" }): Promise<PublicKey> {
+export async function updateKey(id: number, changes: z.infer<typeof updateKeySchema>): Promise<PublicKey> {
   if (changes.status !== undefined) discardKeyUpdate(id);
   const row = await db.key.update({
     where: { id },
@@ -154,4 +165,5 @@ export async function updateKey(id: number, changes: { name?: string; status?: "
 export async function deleteKey(id: number): Promise<void> {
   await db.key.delete({ where: { id } });
   removeFromPool(id);
+  forgetKeyUse(id);
 }

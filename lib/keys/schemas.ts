@@ -18,9 +18,12 @@ export const updateKeySchema = z
   .object({
     name: z.string().trim().max(100).optional(),
     status: z.enum(["active", "disabled"]).optional(),
+    /** Caps; null removes one. At a cap the key rests until the minute or the UTC day turns. */
+    rpm: z.number().int().positive().max(1_000_000).nullable().optional(),
+    dailyBudgetUsd: z.number().positive().max(10_000_000).nullable().optional(),
   })
   .strict()
-  .refine((body) => body.name !== undefined || body.status !== undefined, "Give name or status to change");
+  .refine((body) => Object.keys(body).length > 0, "Give name, status, rpm or dailyBudgetUsd to change");
 
 
 export const publicKeySchema = z.object({
@@ -36,6 +39,10 @@ export const publicKeySchema = z.object({
   models: z.number().nullable(),
   /** What the upstream refused the key ("model:gpt-4o", "endpoint:files"); such requests skip it. */
   refused: z.array(z.string()),
+  rpm: z.number().nullable(),
+  dailyBudgetUsd: z.number().nullable(),
+  /** While the key rests at one of its caps: when it returns, and which cap. */
+  resting: z.object({ until: z.string(), reason: z.enum(["rpm", "dailyBudgetUsd"]) }).nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
   usage: z.object({ requests: z.number(), errors: z.number(), promptTokens: z.number(), completionTokens: z.number() }),

@@ -8,6 +8,8 @@ export type PoolKey = {
   last4: string;
   status: KeyStatus;
   coolingUntil: Date | null;
+  /** The admin's caps on the key (see caps.ts). */
+  caps: { rpm: number | null; dailyBudgetUsd: number | null };
   /** Why the key last failed, as the upstream said it. */
   lastError: string | null;
   /** Models the key's project lists, from its last model sync; null until the first. */

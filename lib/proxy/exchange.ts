@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { nowMs } from "../clock";
 import { env } from "../env";
 import { costOf } from "../cost/prices";
+import { noteKeyCost } from "../keys/caps";
 import { record, type AttemptRecord, type RequestRecord } from "../usage/recorder";
 import { NO_TOKENS } from "../usage/tokens";
 import { settleTokenRequest } from "../tokens/limits";
@@ -81,6 +82,7 @@ export class Exchange {
     const { request, prepared } = this;
     const tokens = { ...NO_TOKENS, ...outcome };
     const costUsd = costOf(prepared.model, { prompt: tokens.promptTokens, cached: tokens.cachedTokens, completion: tokens.completionTokens });
+    if (outcome.keyId) noteKeyCost(outcome.keyId, costUsd);
     if (this.admitted && request.tokenId !== null) settleTokenRequest(request.tokenId, (tokens.promptTokens ?? 0) + (tokens.completionTokens ?? 0), costUsd);
     record({
       keyId: null,

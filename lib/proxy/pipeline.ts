@@ -2,6 +2,7 @@ import { env } from "../env";
 import { ApiError, internalError, shuttingDown } from "../http/errors";
 import { logError } from "../log";
 import { canServe, learnRefusal, needOf, refusalForAll, refusalSubject, type Need } from "../keys/capabilities";
+import { capRest, nextCapEnd, noteKeyRequest } from "../keys/caps";
 import { currentKeys, markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
@@ -82,7 +83,8 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
   let lastFailure: Failure | null = null;
   let refusals = 0;
   let lastRefusal: Answered | null = null;
-  const accepts = (key: PoolKey) => canServe(key, need);
+  // Skipped, not blamed: a key lacking the model or scope, or resting at one of its caps.
+  const accepts = (key: PoolKey) => canServe(key, need) && capRest(key) === null;
   // An object lives in the project of the key that created it (lib/sticky).
   const route = stickyRoute(exchange.request.path, exchange.prepared.json, exchange.prepared.logText);
   if (route.kind === "refuse") return refuse(exchange, route.error, reply);
@@ -93,6 +95,7 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
     const key = sticky === undefined ? pickKey(tried, accepts) : sticky;
     if (!key) break;
     tried.add(key.id);
+    noteKeyRequest(key.id);
     const attempt = exchange.attempt(key.id);
     const sent = await send(exchange, key, clientHeaders);
     if (sent.kind === "stopped") return stopped(exchange, reply, key.id);
@@ -256,10 +259,11 @@ function giveUp(exchange: Exchange, failure: Failure | null, need: Need, reply: 
         "server_error",
         "no_available_key",
         need.model === null
-          ? "No usable upstream key: every key is disabled, invalid, exhausted or cooling down. Add or re-enable a key in the KeyPool dashboard."
-          : `No usable upstream key for \`${need.model}\`: every key whose project has it is disabled, invalid, exhausted or cooling down. Add or re-enable such a key in the KeyPool dashboard.`,
+          ? "No usable upstream key: every key is disabled, invalid, exhausted, cooling down or resting at its cap. Add or re-enable a key in the KeyPool dashboard."
+          : `No usable upstream key for \`${need.model}\`: every key whose project has it is disabled, invalid, exhausted, cooling down or resting at its cap. Add or re-enable such a key in the KeyPool dashboard.`,
       );
   exchange.finish({ keyId, status: error.status, error: error.message });
-  const retryAfter = failure ? null : nextCoolingEnd(Date.now());
+  const waits = [nextCoolingEnd(Date.now()), nextCapEnd(currentKeys())].filter((wait): wait is number => wait !== null);
+  const retryAfter = failure || waits.length === 0 ? null : Math.min(...waits);
   replyError(reply, error, retryAfter === null ? {} : { "retry-after": String(retryAfter) });
 }

@@ -8,9 +8,9 @@ export const dynamic = "force-dynamic";
 
 export const GET = route({ auth: "admin", params: idParams }, async ({ params }) => json(await getKey(params.id)));
 
-export const PUT = route({ auth: "admin", params: idParams, body: updateKeySchema }, async ({ params, body }) =>
-  json(await updateKey(params.id, body)),
-);
+/** PATCH and PUT alike: only the fields given change. */
+export const PATCH = route({ auth: "admin", params: idParams, body: updateKeySchema }, async ({ params, body }) => json(await updateKey(params.id, body)));
+export const PUT = PATCH;
 
 export const DELETE = route({ auth: "admin", params: idParams }, async ({ params }) => {
   await deleteKey(params.id);
