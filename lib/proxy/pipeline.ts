@@ -5,7 +5,7 @@ import { canServe, learnRefusal, needOf, refusalForAll, refusalSubject, type Nee
 import { currentKeys, markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
-import { pinnedRefusal, stickyKey, stickyRoute } from "../sticky/route";
+import { chosenRoute, pinnedRefusal, stickyKey, stickyRoute } from "../sticky/route";
 import { nowMs } from "../clock";
 import { classify, openAIError, restUntil } from "./classify";
 import { admit, breakerClosed, recordAnswer, recordFailure, releaseProbe, type Admission } from "./breaker";
@@ -79,7 +79,8 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
   let lastRefusal: Answered | null = null;
   const accepts = (key: PoolKey) => canServe(key, need);
   // An object lives in the project of the key that created it (lib/sticky).
-  const route = stickyRoute(exchange.request.path, exchange.prepared.json, exchange.prepared.logText);
+  const { keyId } = exchange.request;
+  const route = keyId === undefined ? stickyRoute(exchange.request.path, exchange.prepared.json, exchange.prepared.logText) : chosenRoute(keyId);
   if (route.kind === "refuse") return refuse(exchange, route.error, reply);
 
   while (exchange.attempts.length < MAX_ATTEMPTS) {
@@ -123,7 +124,11 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
       if (verdict.kind === "invalid") markKey(key.id, "invalid", null, message);
       if (verdict.kind === "exhausted") markKey(key.id, "exhausted", null, message);
       if (verdict.kind === "cooling") markKey(key.id, "cooling", new Date(verdict.untilMs), message);
-      if (verdict.kind !== "transient") continue;
+      if (verdict.kind !== "transient") {
+        // A key tried on purpose answers for itself: its own refusal is what the admin came to see.
+        if (route.kind === "chosen") return deliverError(exchange, { key, answer, text, message }, reply);
+        continue;
+      }
       lastFailure = failureOf({ key, answer, text, message });
     }
     recordFailure(key.id, lastFailure.message);
