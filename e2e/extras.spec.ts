@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { ADMIN_KEY } from "../test/helpers/keypool";
-import { expect, test, uniqueKey } from "./fixtures";
+import { expect, screenshot, test, uniqueKey } from "./fixtures";
 
 const masked = (key: string) => `sk-...${key.slice(-4)}`;
 
@@ -26,6 +26,7 @@ test("Try on a key opens the playground pinned to it: the reply comes from that 
   }
   await expect(page.locator(".message.assistant").last()).toContainText(`(key …${second.slice(-4)})`);
   expect(keypool.upstream.calls.slice(before).map((call) => call.key)).toEqual([second, second]);
+  await screenshot(page, "chat-pinned-en");
 
   // Back to the whole pool: the banner goes, the URL forgets the key.
   await pinned.getByRole("button", { name: "Use the whole pool" }).click();
