@@ -4,12 +4,17 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useModels } from "@/lib/swr/hooks";
+import { useUrlState } from "../use-url-state";
 import { ChatHistory, type Reopened } from "./chat-history";
+import { PinnedKey } from "./pinned-key";
 import { useChatStream, type ChatMessage } from "./use-chat-stream";
 
 export function ChatView() {
   const t = useTranslations("chat");
   const { data: models } = useModels(true);
+  const { params, set } = useUrlState();
+  // "Try" on the Keys page opens /chat?keyId=…: every message goes to that key alone.
+  const keyId = /^[1-9]\d{0,9}$/.test(params.get("keyId") ?? "") ? Number(params.get("keyId")) : null;
   const [model, setModel] = useState("");
   const [system, setSystem] = useState("");
   const input = useRef<HTMLTextAreaElement>(null);
@@ -29,7 +34,7 @@ export function ChatView() {
     const content = field?.value.trim() ?? "";
     if (!field || !content || !model || streaming) return;
     field.value = "";
-    await send({ model, system, history: [...messages, { role: "user", content }] });
+    await send({ model, system, history: [...messages, { role: "user", content }], keyId });
     setVersion((value) => value + 1);
   }
 
@@ -55,6 +60,7 @@ export function ChatView() {
       <div className="chat">
         <aside className="chat-side">
           <div className="card stack">
+            {keyId !== null && <PinnedKey keyId={keyId} onRelease={() => set("keyId", "")} />}
             <label className="field">
               <span>{t("model")}</span>
               <select aria-label={t("model")} value={model} onChange={(event) => setModel(event.target.value)}>

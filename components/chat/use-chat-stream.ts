@@ -7,7 +7,8 @@ import { readChunk, takeSseData } from "@/lib/chat/sse-client";
 export type ReplyMeta = { promptTokens: number | null; completionTokens: number | null; firstTokenMs: number | null; totalMs: number; key: string | null; stopped: boolean };
 export type ChatMessage = { role: "user" | "assistant"; content: string; meta?: ReplyMeta; error?: string };
 
-type Send = { model: string; system: string; history: ChatMessage[] };
+/** `keyId`: the key chosen with "Try" on the Keys page, or null for the whole pool. */
+type Send = { model: string; system: string; history: ChatMessage[]; keyId: number | null };
 
 /** Streams one reply from /api/chat into the conversation as it arrives; stop() aborts it. */
 export function useChatStream(setMessages: (update: (messages: ChatMessage[]) => ChatMessage[]) => void) {
@@ -17,7 +18,7 @@ export function useChatStream(setMessages: (update: (messages: ChatMessage[]) =>
   const updateLast = (change: (message: ChatMessage) => ChatMessage) =>
     setMessages((messages) => messages.map((message, index) => (index === messages.length - 1 ? change(message) : message)));
 
-  async function send({ model, system, history }: Send) {
+  async function send({ model, system, history, keyId }: Send) {
     const abort = new AbortController();
     controller.current = abort;
     setStreaming(true);
@@ -37,7 +38,7 @@ export function useChatStream(setMessages: (update: (messages: ChatMessage[]) =>
       const response = await fetch("/api/chat", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model, messages, stream: true, stream_options: { include_usage: true } }),
+        body: JSON.stringify({ model, messages, stream: true, stream_options: { include_usage: true }, ...(keyId === null ? {} : { keyId }) }),
         signal: abort.signal,
       });
       key = response.headers.get("x-keypool-key");

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import Link from "next/link";
 import { useTranslations } from "next-intl";
 import type { PublicKey } from "@/lib/keys/schemas";
 import { apiSend, errorMessage } from "@/lib/swr/fetcher";
@@ -62,6 +63,7 @@ export function KeyRow({ item, onChanged, onError }: { item: PublicKey; onChange
       </td>
       <td>
         <div className="row actions">
+          <Link className="button" href={`/chat?keyId=${item.id}`} title={t("tryHint")}>{t("try")}</Link>
           <button type="button" onClick={check} disabled={busy}>{t("check")}</button>
           <button type="button" onClick={toggle} disabled={busy}>{item.status === "disabled" ? t("enable") : t("disable")}</button>
           {confirming ? (

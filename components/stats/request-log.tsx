@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { useTranslations } from "next-intl";
-import { useKeys, useUsage } from "@/lib/swr/hooks";
+import { queryString, useKeys, useUsage } from "@/lib/swr/hooks";
 import type { Stats } from "@/lib/usage/stats";
 import { useFormat } from "../format";
 import { useUrlState } from "../use-url-state";
@@ -27,7 +27,11 @@ export function RequestLog({ from, models }: { from: string; models: Stats["perM
   return (
     <section className="stack">
       <div className="card">
-        <h2>{t("title")}</h2>
+        <div className="row" style={{ justifyContent: "space-between" }}>
+          <h2>{t("title")}</h2>
+          {/* The same filters as the table; the file holds every matching row, not only this page. */}
+          <a className="button" href={`/api/usage/export${queryString({ keyId, model, status, from })}`} download title={t("downloadCsvHint")} data-testid="download-csv">{t("downloadCsv")}</a>
+        </div>
         <div className="filters">
           <label className="field">
             <span>{t("key")}</span>

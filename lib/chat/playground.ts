@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idParam } from "../http/params";
 import { proxy } from "../proxy/pipeline";
 import { WebReply } from "../proxy/web-reply";
 
@@ -11,11 +12,13 @@ export const chatSchema = z.looseObject({
   model: z.string().trim().min(1, "model is required"),
   messages: z.array(message).min(1, "messages must hold at least one message"),
   stream: z.boolean().optional(),
+  /** "Try" on the Keys page: this key only, no rotation and no retry on another (see chosenRoute). */
+  keyId: idParam.optional(),
 });
 export type ChatInput = z.infer<typeof chatSchema>;
 
-/** The playground's call: the same rotation, retries and log as /v1/chat/completions. */
-export function playgroundChat(input: ChatInput, signal: AbortSignal, requestId: string | null): Promise<Response> {
+/** The playground's call: the same rotation, retries and log as /v1/chat/completions, or one chosen key. */
+export function playgroundChat({ keyId, ...input }: ChatInput, signal: AbortSignal, requestId: string | null): Promise<Response> {
   const reply = new WebReply(signal);
   void proxy(
     {
@@ -27,6 +30,7 @@ export function playgroundChat(input: ChatInput, signal: AbortSignal, requestId:
       tokenId: null,
       source: "playground",
       requestId,
+      keyId,
     },
     reply,
   );

@@ -23,6 +23,8 @@ export type ProxyRequest = {
   source: RequestRecord["source"];
   /** KeyPool's id for the request, as in the access log. */
   requestId: string | null;
+  /** A key the admin chose to try (the playground's "Try"): that key only, no rotation (lib/sticky/route.ts, chosenRoute). */
+  keyId?: number;
 };
 
 /** What one exchange ended with; everything not given is null. */

@@ -7,7 +7,7 @@ import { currentKeys, markKey, nextCoolingEnd } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { pickKey } from "../rotation/rotator";
 import { admitTokenRequest } from "../tokens/limits";
-import { pinnedRefusal, stickyKey, stickyRoute } from "../sticky/route";
+import { chosenRoute, pinnedRefusal, stickyKey, stickyRoute } from "../sticky/route";
 import { nowMs } from "../clock";
 import { classify, openAIError, restUntil } from "./classify";
 import { admit, breakerClosed, recordAnswer, recordFailure, releaseProbe, type Admission } from "./breaker";
@@ -86,7 +86,8 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
   // Skipped, not blamed: a key lacking the model or scope, or resting at one of its caps.
   const accepts = (key: PoolKey) => canServe(key, need) && capRest(key) === null;
   // An object lives in the project of the key that created it (lib/sticky).
-  const route = stickyRoute(exchange.request.path, exchange.prepared.json, exchange.prepared.logText);
+  const { keyId } = exchange.request;
+  const route = keyId === undefined ? stickyRoute(exchange.request.path, exchange.prepared.json, exchange.prepared.logText) : chosenRoute(keyId);
   if (route.kind === "refuse") return refuse(exchange, route.error, reply);
 
   while (exchange.attempts.length < MAX_ATTEMPTS) {
@@ -131,7 +132,11 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
       if (verdict.kind === "invalid") markKey(key.id, "invalid", null, message);
       if (verdict.kind === "exhausted") markKey(key.id, "exhausted", null, message);
       if (verdict.kind === "cooling") markKey(key.id, "cooling", new Date(verdict.untilMs), message);
-      if (verdict.kind !== "transient") continue;
+      if (verdict.kind !== "transient") {
+        // A key tried on purpose answers for itself: its own refusal is what the admin came to see.
+        if (route.kind === "chosen") return deliverError(exchange, { key, answer, text, message }, reply);
+        continue;
+      }
       lastFailure = failureOf({ key, answer, text, message });
     }
     recordFailure(key.id, lastFailure.message);

@@ -10,12 +10,14 @@ import { bodyIds, mayNameObjects, pathIds } from "./ids";
 
 /**
  * How a request's key is chosen: by rotation; only by the key that created an object it names
- * (other keys belong to other projects and answer 404, so there is no retry on them); first by the
- * key its prompt_cache_key hashes to; or not at all, with the reason.
+ * (other keys belong to other projects and answer 404, so there is no retry on them); only by the
+ * key the admin chose to try; first by the key its prompt_cache_key hashes to; or not at all, with
+ * the reason.
  */
 export type StickyRoute =
   | { kind: "rotate" }
   | { kind: "pinned"; key: PoolKey; objectId: string }
+  | { kind: "chosen"; key: PoolKey }
   | { kind: "preferred"; cacheKey: string }
   | { kind: "refuse"; error: ApiError };
 
@@ -32,11 +34,11 @@ export function stickyRoute(path: string, body: Record<string, unknown> | null, 
 }
 
 /**
- * The key to try next when the route decides it; `undefined` leaves it to rotation. A pinned
- * request gets its key once, and then no other.
+ * The key to try next when the route decides it; `undefined` leaves it to rotation. A pinned or
+ * chosen request gets its key once, and then no other.
  */
 export function stickyKey(route: StickyRoute, tried: ReadonlySet<number>, accepts?: (key: PoolKey) => boolean): PoolKey | null | undefined {
-  if (route.kind === "pinned") return tried.has(route.key.id) ? null : route.key;
+  if (route.kind === "pinned" || route.kind === "chosen") return tried.has(route.key.id) ? null : route.key;
   if (route.kind !== "preferred" || tried.size > 0) return undefined;
   const now = nowMs();
   const eligible = currentKeys().filter((key) => isEligible(key, now) && (accepts?.(key) ?? true));
@@ -49,6 +51,16 @@ export function pinnedRefusal(route: Extract<StickyRoute, { kind: "pinned" }>): 
   const key = currentKeys().find((candidate) => candidate.id === route.key.id);
   if (!key) return deleted(route.objectId, route.key.id);
   return refusal(route.objectId, key, nowMs()) ?? unavailable(route.objectId, describe(key), "cannot serve it now", "Retry later.");
+}
+
+/**
+ * The key the admin named (the playground's "Try"), whatever its status: testing a disabled,
+ * invalid, exhausted or cooling key is the point, and only the admin API can choose a key.
+ */
+export function chosenRoute(keyId: number): StickyRoute {
+  const key = currentKeys().find((candidate) => candidate.id === keyId);
+  if (!key) return { kind: "refuse", error: new ApiError(404, "invalid_request_error", "key_not_found", `No key with id ${keyId} in KeyPool.`, "keyId") };
+  return { kind: "chosen", key };
 }
 
 function pinnedRoute(path: string, body: Record<string, unknown> | null): StickyRoute | null {

@@ -12,7 +12,7 @@ import { fetcher } from "./fetcher";
 type List<T> = { data: T[] };
 export type UsagePage = { data: LogSummary[]; total: number; page: number; pageSize: number };
 
-const query = (params: Record<string, string | number | undefined>) => {
+export const queryString = (params: Record<string, string | number | undefined>) => {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== "") search.set(name, String(value));
   const text = search.toString();
@@ -27,7 +27,7 @@ export const useModels = (enabledOnly = false) =>
   useSWR<List<PublicModel>>(`/api/models${enabledOnly ? "?enabled=true" : ""}`, fetcher, { refreshInterval: (latest) => (latest && latest.data.length > 0 ? 0 : 3000) });
 export const useTokens = () => useSWR<List<PublicToken>>("/api/tokens", fetcher);
 export const useStats = (params: { from?: string; to?: string; bucket?: string }) =>
-  useSWR<Stats>(`/api/stats${query(params)}`, fetcher, { refreshInterval: 10_000 });
+  useSWR<Stats>(`/api/stats${queryString(params)}`, fetcher, { refreshInterval: 10_000 });
 export const useUsage = (params: Record<string, string | number | undefined>) =>
-  useSWR<UsagePage>(`/api/usage${query(params)}`, fetcher, { refreshInterval: 10_000 });
+  useSWR<UsagePage>(`/api/usage${queryString(params)}`, fetcher, { refreshInterval: 10_000 });
 export const useUsageDetail = (id: number | null) => useSWR<LogDetail>(id === null ? null : `/api/usage/${id}`, fetcher);

@@ -7,6 +7,7 @@ import type { Prisma } from "../generated/prisma/client";
 
 export const usageQuerySchema = z.object({
   keyId: idParam.optional(),
+  tokenId: idParam.optional(),
   requestId: z.string().max(100).optional(),
   model: z.string().max(200).optional(),
   status: z.union([z.enum(["success", "error"]), z.coerce.number().int().min(100).max(599)]).optional(),
@@ -53,9 +54,12 @@ function statusFilter(status: UsageQuery["status"]): Prisma.RequestLogWhereInput
   return { status };
 }
 
-function where(query: Omit<UsageQuery, "page" | "pageSize">): Prisma.RequestLogWhereInput {
+export type UsageFilter = Omit<UsageQuery, "page" | "pageSize">;
+
+export function usageWhere(query: UsageFilter): Prisma.RequestLogWhereInput {
   return {
     ...(query.keyId !== undefined ? { keyId: query.keyId } : {}),
+    ...(query.tokenId !== undefined ? { tokenId: query.tokenId } : {}),
     ...(query.model ? { model: query.model } : {}),
     ...(query.requestId ? { requestId: query.requestId } : {}),
     ...statusFilter(query.status),
@@ -66,7 +70,7 @@ function where(query: Omit<UsageQuery, "page" | "pageSize">): Prisma.RequestLogW
   };
 }
 
-const summarySelect = {
+export const summarySelect = {
   id: true, createdAt: true, keyId: true, tokenId: true, source: true, method: true, endpoint: true, model: true,
   stream: true, status: true, attempts: true, latencyMs: true, ttfbMs: true, promptTokens: true,
   completionTokens: true, error: true, requestId: true, upstreamRequestId: true, key: { select: { name: true, last4: true } },
@@ -74,13 +78,13 @@ const summarySelect = {
 
 type SummaryRow = Prisma.RequestLogGetPayload<{ select: typeof summarySelect }>;
 
-function toSummary({ key, createdAt, ...row }: SummaryRow): LogSummary {
+export function toSummary({ key, createdAt, ...row }: SummaryRow): LogSummary {
   return { ...row, createdAt: createdAt.toISOString(), maskedKey: key ? maskKey(key.last4) : null, keyName: key?.name ?? null };
 }
 
 /** The request log, newest first. */
 export async function listUsage(query: UsageQuery): Promise<{ data: LogSummary[]; total: number; page: number; pageSize: number }> {
-  const filter = where(query);
+  const filter = usageWhere(query);
   const [rows, total] = await Promise.all([
     db.requestLog.findMany({
       where: filter,
