@@ -5,6 +5,7 @@ import { secret } from "./crypto/secret";
 import { ensureAdminKey } from "./auth/admin";
 import { poolKeys } from "./keys/pool";
 import { loadKeyDayCosts } from "./keys/caps";
+import { loadPriceOverrides } from "./models/queries";
 import { reloadTokens } from "./tokens/queries";
 import { flushCursor, loadCursor } from "./rotation/rotator";
 import { drainRecords } from "./usage/recorder";
@@ -21,7 +22,7 @@ async function boot(): Promise<void> {
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   secret();
   await ensureAdminKey();
-  await Promise.all([poolKeys(), reloadTokens(), loadCursor(), loadKeyDayCosts(), loadBindings()]);
+  await Promise.all([poolKeys(), reloadTokens(), loadCursor(), loadKeyDayCosts(), loadPriceOverrides(), loadBindings()]);
   schedulePruning();
   scheduleRechecks();
   scheduleModelSync();

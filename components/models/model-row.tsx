@@ -12,6 +12,8 @@ export function ModelRow({ model, onChanged, onError }: { model: PublicModel; on
   const [editing, setEditing] = useState(false);
   const [description, setDescription] = useState(model.description);
   const [capabilities, setCapabilities] = useState(model.capabilities.join(", "));
+  const override = model.price?.source === "override" ? model.price : null;
+  const [prices, setPrices] = useState({ input: override ? String(override.input) : "", cachedInput: override ? String(override.cachedInput) : "", output: override ? String(override.output) : "" });
   // Shown at once; the list's refresh confirms it, a failure puts it back.
   const [enabled, setEnabled] = useState(model.enabled);
   useEffect(() => setEnabled(model.enabled), [model.enabled]);
@@ -35,7 +37,12 @@ export function ModelRow({ model, onChanged, onError }: { model: PublicModel; on
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    void save({ description, capabilities: capabilities.split(",").map((item) => item.trim()).filter(Boolean) });
+    // Input and output given: an override; both empty: back to the bundled table.
+    const price =
+      prices.input.trim() === "" && prices.output.trim() === ""
+        ? null
+        : { input: Number(prices.input), output: Number(prices.output), ...(prices.cachedInput.trim() === "" ? {} : { cachedInput: Number(prices.cachedInput) }) };
+    void save({ description, capabilities: capabilities.split(",").map((item) => item.trim()).filter(Boolean), price });
   };
 
   return (
@@ -46,6 +53,14 @@ export function ModelRow({ model, onChanged, onError }: { model: PublicModel; on
           <form onSubmit={submit} className="stack" aria-label={t("edit")}>
             <textarea aria-label={t("description")} rows={2} value={description} onChange={(event) => setDescription(event.target.value)} />
             <input aria-label={t("capabilities")} value={capabilities} onChange={(event) => setCapabilities(event.target.value)} placeholder="chat, vision" />
+            <div className="row small">
+              {(["input", "cachedInput", "output"] as const).map((field) => (
+                <label key={field} className="field">
+                  <span>{t(`price.${field}`)}</span>
+                  <input type="number" min="0" step="any" value={prices[field]} onChange={(event) => setPrices({ ...prices, [field]: event.target.value })} placeholder={model.price && model.price.source === "bundled" ? String(model.price[field]) : "–"} />
+                </label>
+              ))}
+            </div>
             <div className="row">
               <button type="submit" className="primary">{t("save")}</button>
               <button type="button" onClick={() => setEditing(false)}>{t("cancel")}</button>
@@ -55,6 +70,11 @@ export function ModelRow({ model, onChanged, onError }: { model: PublicModel; on
           <>
             <div>{model.description || <span className="muted">–</span>}</div>
             <div className="row small">{model.capabilities.map((capability) => <span key={capability} className="badge disabled">{capability}</span>)}</div>
+            <div className="small muted" data-testid="model-price">
+              {model.price
+                ? t(model.price.source === "override" ? "priceOverride" : "priceBundled", { input: format.usd(model.price.input), cachedInput: format.usd(model.price.cachedInput), output: format.usd(model.price.output) })
+                : t("noPrice")}
+            </div>
           </>
         )}
       </td>

@@ -19,8 +19,9 @@ export function RequestLog({ from, models }: { from: string; models: Stats["perM
   const keyId = params.get("keyId") ?? "";
   const model = params.get("model") ?? "";
   const status = params.get("status") ?? "";
+  const tokenId = params.get("tokenId") ?? "";
   const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
-  const { data, error } = useUsage({ keyId, model, status, from, page, pageSize: PAGE_SIZE });
+  const { data, error } = useUsage({ keyId, model, status, tokenId, from, page, pageSize: PAGE_SIZE });
   const { data: keys } = useKeys();
 
   const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
@@ -30,7 +31,7 @@ export function RequestLog({ from, models }: { from: string; models: Stats["perM
         <div className="row" style={{ justifyContent: "space-between" }}>
           <h2>{t("title")}</h2>
           {/* The same filters as the table; the file holds every matching row, not only this page. */}
-          <a className="button" href={`/api/usage/export${queryString({ keyId, model, status, from })}`} download title={t("downloadCsvHint")} data-testid="download-csv">{t("downloadCsv")}</a>
+          <a className="button" href={`/api/usage/export${queryString({ keyId, model, status, tokenId, from })}`} download title={t("downloadCsvHint")} data-testid="download-csv">{t("downloadCsv")}</a>
         </div>
         <div className="filters">
           <label className="field">
@@ -68,6 +69,7 @@ export function RequestLog({ from, models }: { from: string; models: Stats["perM
                 <th>{t("status")}</th>
                 <th className="hide-narrow">{t("latency")}</th>
                 <th className="hide-narrow">{t("tokens")}</th>
+                <th className="hide-narrow">{t("cost")}</th>
               </tr>
             </thead>
             <tbody>
@@ -80,6 +82,7 @@ export function RequestLog({ from, models }: { from: string; models: Stats["perM
                   <td><span className={`badge ${row.status < 400 && !row.error ? "active" : "invalid"}`} title={row.error ?? undefined}>{row.status}</span></td>
                   <td className="hide-narrow">{row.latencyMs} ms</td>
                   <td className="hide-narrow">{row.promptTokens === null ? "–" : `${format.number(row.promptTokens)} / ${format.number(row.completionTokens)}`}</td>
+                  <td className="hide-narrow" data-testid="row-cost">{row.costUsd === null ? (row.promptTokens === null ? "–" : t("unpriced")) : format.usd(row.costUsd)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useStats } from "@/lib/swr/hooks";
+import { useStats, useTokens } from "@/lib/swr/hooks";
 import { useUrlState } from "../use-url-state";
 import { StatsCharts } from "./stats-charts";
 import { RequestLog } from "./request-log";
@@ -14,7 +14,9 @@ export function StatsView() {
   const range: RangeName = isRange(rangeParam) ? rangeParam : "24h";
   const bucket = params.get("bucket") === "day" || (params.get("bucket") !== "hour" && range !== "24h") ? "day" : "hour";
   const from = useRangeStart(range);
-  const { data: stats, error } = useStats({ from, bucket });
+  const tokenId = params.get("tokenId") ?? "";
+  const { data: stats, error } = useStats({ from, bucket, tokenId });
+  const { data: tokens } = useTokens();
 
   return (
     <>
@@ -25,6 +27,13 @@ export function StatsView() {
             {t("range")}
             <select aria-label={t("range")} value={range} onChange={(event) => set("range", event.target.value)}>
               {Object.keys(RANGES).map((name) => <option key={name} value={name}>{t(`ranges.${name}`)}</option>)}
+            </select>
+          </label>
+          <label className="row small">
+            {t("token")}
+            <select aria-label={t("token")} value={tokenId} onChange={(event) => set("tokenId", event.target.value)}>
+              <option value="">{t("allTraffic")}</option>
+              {tokens?.data.map((token) => <option key={token.id} value={token.id}>{token.name}</option>)}
             </select>
           </label>
           <label className="row small">

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { db } from "../db";
 import { notFound } from "../http/errors";
+import { priceOf, setPriceOverrides, type Price } from "../cost/prices";
 
 const capabilityList = z.array(z.string().trim().min(1).max(40)).max(20);
 
@@ -13,14 +14,18 @@ export const createModelSchema = z
   })
   .strict();
 
+const usdPerMillion = z.number().min(0).max(100_000);
+
 export const updateModelSchema = z
   .object({
     description: z.string().max(2000).optional(),
     capabilities: capabilityList.optional(),
     enabled: z.boolean().optional(),
+    /** USD per million tokens, overriding the bundled price table for later requests; null goes back to the table. */
+    price: z.object({ input: usdPerMillion, cachedInput: usdPerMillion.optional(), output: usdPerMillion }).strict().nullable().optional(),
   })
   .strict()
-  .refine((body) => Object.keys(body).length > 0, "Give description, capabilities or enabled to change");
+  .refine((body) => Object.keys(body).length > 0, "Give description, capabilities, enabled or price to change");
 
 export const listModelsQuery = z.object({ enabled: z.enum(["true", "false"]).optional() });
 
@@ -35,9 +40,35 @@ export type PublicModel = {
   createdAt: string;
   updatedAt: string;
   usage: { requests: number; errors: number; promptTokens: number; completionTokens: number; lastUsedAt: string | null };
+  /** USD per million tokens the model is billed at; null when neither the table nor an override prices it. */
+  price: (Price & { source: "override" | "bundled" }) | null;
 };
 
-type ModelRow = { id: number; name: string; description: string; capabilities: string; enabled: boolean; source: string; ownedBy: string | null; createdAt: Date; updatedAt: Date };
+type ModelRow = {
+  id: number; name: string; description: string; capabilities: string; enabled: boolean; source: string; ownedBy: string | null;
+  inputPrice: number | null; cachedInputPrice: number | null; outputPrice: number | null; createdAt: Date; updatedAt: Date;
+};
+
+function overrideOf(row: Pick<ModelRow, "inputPrice" | "cachedInputPrice" | "outputPrice">): Price | null {
+  if (row.inputPrice === null || row.outputPrice === null) return null;
+  return { input: row.inputPrice, cachedInput: row.cachedInputPrice ?? row.inputPrice, output: row.outputPrice };
+}
+
+function priceView(row: ModelRow): PublicModel["price"] {
+  const override = overrideOf(row);
+  if (override) return { ...override, source: "override" };
+  const bundled = priceOf(row.name);
+  return bundled ? { ...bundled, source: "bundled" } : null;
+}
+
+/** The admin's price overrides into the pricing of later requests; at start and after every change. */
+export async function loadPriceOverrides(): Promise<void> {
+  const rows = await db.model.findMany({ where: { inputPrice: { not: null }, outputPrice: { not: null } }, select: { name: true, inputPrice: true, cachedInputPrice: true, outputPrice: true } });
+  setPriceOverrides(new Map(rows.flatMap((row) => {
+    const price = overrideOf(row);
+    return price ? [[row.name, price] as const] : [];
+  })));
+}
 
 function parseCapabilities(stored: string): string[] {
   try {
@@ -62,6 +93,7 @@ function toPublic(row: ModelRow, usage: PublicModel["usage"] = NO_USAGE): Public
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     usage,
+    price: priceView(row),
   };
 }
 
@@ -107,11 +139,16 @@ export async function updateModel(id: number, changes: z.infer<typeof updateMode
       ...(changes.description !== undefined ? { description: changes.description } : {}),
       ...(changes.capabilities !== undefined ? { capabilities: JSON.stringify(changes.capabilities) } : {}),
       ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
+      ...(changes.price !== undefined
+        ? { inputPrice: changes.price?.input ?? null, cachedInputPrice: changes.price?.cachedInput ?? null, outputPrice: changes.price?.output ?? null }
+        : {}),
     },
   });
+  if (changes.price !== undefined) await loadPriceOverrides();
   return toPublic(row);
 }
 
 export async function deleteModel(id: number): Promise<void> {
   await db.model.delete({ where: { id } });
+  await loadPriceOverrides();
 }

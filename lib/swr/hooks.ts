@@ -26,7 +26,7 @@ export const useKeys = () => useSWR<List<PublicKey>>("/api/keys", fetcher, { ref
 export const useModels = (enabledOnly = false) =>
   useSWR<List<PublicModel>>(`/api/models${enabledOnly ? "?enabled=true" : ""}`, fetcher, { refreshInterval: (latest) => (latest && latest.data.length > 0 ? 0 : 3000) });
 export const useTokens = () => useSWR<List<PublicToken>>("/api/tokens", fetcher);
-export const useStats = (params: { from?: string; to?: string; bucket?: string }) =>
+export const useStats = (params: { from?: string; to?: string; bucket?: string; tokenId?: string }) =>
   useSWR<Stats>(`/api/stats${queryString(params)}`, fetcher, { refreshInterval: 10_000 });
 export const useUsage = (params: Record<string, string | number | undefined>) =>
   useSWR<UsagePage>(`/api/usage${queryString(params)}`, fetcher, { refreshInterval: 10_000 });

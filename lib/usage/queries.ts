@@ -37,6 +37,10 @@ export type LogSummary = {
   ttfbMs: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  cachedTokens: number | null;
+  reasoningTokens: number | null;
+  /** USD; null when the model has no price or no tokens were reported. */
+  costUsd: number | null;
   error: string | null;
   requestId: string | null;
   upstreamRequestId: string | null;
@@ -73,7 +77,8 @@ export function usageWhere(query: UsageFilter): Prisma.RequestLogWhereInput {
 export const summarySelect = {
   id: true, createdAt: true, keyId: true, tokenId: true, source: true, method: true, endpoint: true, model: true,
   stream: true, status: true, attempts: true, latencyMs: true, ttfbMs: true, promptTokens: true,
-  completionTokens: true, error: true, requestId: true, upstreamRequestId: true, key: { select: { name: true, last4: true } },
+  completionTokens: true, cachedTokens: true, reasoningTokens: true, costUsd: true, error: true, requestId: true, upstreamRequestId: true,
+  key: { select: { name: true, last4: true } },
 } as const;
 
 type SummaryRow = Prisma.RequestLogGetPayload<{ select: typeof summarySelect }>;

@@ -1,5 +1,5 @@
 export type Bucket = "hour" | "day";
-export type SeriesPoint = { time: string; requests: number; errors: number; promptTokens: number; completionTokens: number };
+export type SeriesPoint = { time: string; requests: number; errors: number; promptTokens: number; completionTokens: number; costUsd: number; unpriced: number };
 
 const STEP_MS: Record<Bucket, number> = { hour: 3600_000, day: 86_400_000 };
 
@@ -23,6 +23,8 @@ export function fillSeries(rows: readonly SeriesPoint[], from: Date, to: Date, b
       errors: row?.errors ?? 0,
       promptTokens: row?.promptTokens ?? 0,
       completionTokens: row?.completionTokens ?? 0,
+      costUsd: row?.costUsd ?? 0,
+      unpriced: row?.unpriced ?? 0,
     });
   }
   return points;

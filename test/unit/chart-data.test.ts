@@ -3,8 +3,8 @@ import { breakdownChart, bucketLabel, tokenChart, trafficChart } from "@/lib/cha
 
 const names = { requests: "Requests", errors: "Errors", prompt: "Prompt", completion: "Completion" };
 const series = [
-  { time: "2026-01-01T10:00:00.000Z", requests: 4, errors: 1, promptTokens: 40, completionTokens: 12 },
-  { time: "2026-01-01T11:00:00.000Z", requests: 0, errors: 0, promptTokens: 0, completionTokens: 0 },
+  { time: "2026-01-01T10:00:00.000Z", requests: 4, errors: 1, promptTokens: 40, completionTokens: 12, costUsd: 0.5, unpriced: 0 },
+  { time: "2026-01-01T11:00:00.000Z", requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, costUsd: 0, unpriced: 0 },
 ];
 
 describe("chart data", () => {

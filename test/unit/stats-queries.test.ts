@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript module shared with the start script
 import { migrate } from "../../scripts/migrate.mjs";
 import { createBatchWriter } from "@/lib/usage/write-batch";
-import { figures, perKey, perModel, series, splitRange, totals } from "@/lib/usage/stats-queries";
+import { figures, perKey, perModel, perToken, series, splitRange, totals } from "@/lib/usage/stats-queries";
 import type { RequestRecord } from "@/lib/usage/recorder";
 import { rollupsFromLog, storedRollups } from "../helpers/rollups";
 
@@ -39,6 +39,8 @@ const ROWS = [
 ];
 // 09:30–12:40: 09:50 (head, raw), 10:20, 11:00 and 11:59 (whole hours, rollups), 12:30 (tail, raw).
 const RANGE = splitRange(at("09:30:00"), at("12:40:00"));
+/** A range over all traffic (no client token singled out). */
+const overAll = (range: ReturnType<typeof splitRange>) => ({ ...range, tokenId: null });
 
 let dir: string;
 let db: Database.Database;
@@ -110,47 +112,67 @@ describe("splitRange", () => {
 
 describe("statistics figures", () => {
   it("totals", () => {
-    expect(totals(db, RANGE)).toEqual({ requests: 5, errors: 3, promptTokens: 6, completionTokens: 7, latencyMs: 111 });
+    expect(totals(db, overAll(RANGE))).toEqual({ requests: 5, errors: 3, promptTokens: 6, completionTokens: 7, latencyMs: 111, costUsd: 0, unpriced: expect.any(Number) });
   });
 
   it("per key: a row without a key, and one whose key is gone, count as none", () => {
-    const byKey = (range = RANGE) => Object.fromEntries(perKey(db, range).map(({ keyId, ...rest }) => [String(keyId), rest]));
+    const byKey = (range = RANGE) => Object.fromEntries(perKey(db, overAll(range)).map(({ keyId, ...rest }) => [String(keyId), rest]));
     expect(byKey()).toEqual({
-      "1": { requests: 2, errors: 1, promptTokens: 2, completionTokens: 2, latencyMs: 70 },
-      "2": { requests: 2, errors: 1, promptTokens: 4, completionTokens: 5, latencyMs: 40 },
-      null: { requests: 1, errors: 1, promptTokens: 0, completionTokens: 0, latencyMs: 1 },
+      "1": { requests: 2, errors: 1, promptTokens: 2, completionTokens: 2, latencyMs: 70, costUsd: 0, unpriced: expect.any(Number) },
+      "2": { requests: 2, errors: 1, promptTokens: 4, completionTokens: 5, latencyMs: 40, costUsd: 0, unpriced: expect.any(Number) },
+      null: { requests: 1, errors: 1, promptTokens: 0, completionTokens: 0, latencyMs: 1, costUsd: 0, unpriced: expect.any(Number) },
     });
-    expect(byKey(splitRange(at("12:40:00"), at("13:00:00")))).toEqual({ null: { requests: 1, errors: 0, promptTokens: 7, completionTokens: 7, latencyMs: 70 } });
+    expect(byKey(splitRange(at("12:40:00"), at("13:00:00")))).toEqual({ null: { requests: 1, errors: 0, promptTokens: 7, completionTokens: 7, latencyMs: 70, costUsd: 0, unpriced: expect.any(Number) } });
     db.prepare(`DELETE FROM "Key" WHERE id = 2`).run();
     expect(byKey()).toEqual({
-      "1": { requests: 2, errors: 1, promptTokens: 2, completionTokens: 2, latencyMs: 70 },
-      null: { requests: 3, errors: 2, promptTokens: 4, completionTokens: 5, latencyMs: 41 },
+      "1": { requests: 2, errors: 1, promptTokens: 2, completionTokens: 2, latencyMs: 70, costUsd: 0, unpriced: expect.any(Number) },
+      null: { requests: 3, errors: 2, promptTokens: 4, completionTokens: 5, latencyMs: 41, costUsd: 0, unpriced: expect.any(Number) },
     });
   });
 
   it("per model", () => {
-    const byModel = Object.fromEntries(perModel(db, RANGE).map(({ model, requests, errors, promptTokens, completionTokens }) => [String(model), [requests, errors, promptTokens, completionTokens]]));
+    const byModel = Object.fromEntries(perModel(db, overAll(RANGE)).map(({ model, requests, errors, promptTokens, completionTokens }) => [String(model), [requests, errors, promptTokens, completionTokens]]));
     expect(byModel).toEqual({ a: [2, 1, 1, 1], b: [2, 1, 5, 6], null: [1, 1, 0, 0] });
   });
 
   it("series by hour and by day", () => {
-    expect(series(db, RANGE, "hour").map(({ time, requests, errors }) => [time, requests, errors])).toEqual([
+    expect(series(db, overAll(RANGE), "hour").map(({ time, requests, errors }) => [time, requests, errors])).toEqual([
       ["2026-01-01T09:00:00Z", 1, 1],
       ["2026-01-01T10:00:00Z", 1, 1],
       ["2026-01-01T11:00:00Z", 2, 1],
       ["2026-01-01T12:00:00Z", 1, 0],
     ]);
-    expect(series(db, RANGE, "day")).toEqual([{ time: "2026-01-01T00:00:00Z", requests: 5, errors: 3, promptTokens: 6, completionTokens: 7, latencyMs: 111 }]);
+    expect(series(db, overAll(RANGE), "day")).toEqual([{ time: "2026-01-01T00:00:00Z", requests: 5, errors: 3, promptTokens: 6, completionTokens: 7, latencyMs: 111, costUsd: 0, unpriced: expect.any(Number) }]);
   });
 
   it("today, with the rest, in one call", () => {
-    const all = figures(db, { from: at("09:30:00"), to: at("12:40:00"), bucket: "hour", todayFrom: at("00:00:00"), todayTo: at("12:50:00") });
-    expect(all.today).toEqual({ requests: 7, errors: 3, promptTokens: 23, completionTokens: 19, latencyMs: 281 });
-    expect(all.totals).toEqual(totals(db, RANGE));
+    const all = figures(db, { from: at("09:30:00"), to: at("12:40:00"), bucket: "hour", todayFrom: at("00:00:00"), todayTo: at("12:50:00"), tokenId: null });
+    expect(all.today).toEqual({ requests: 7, errors: 3, promptTokens: 23, completionTokens: 19, latencyMs: 281, costUsd: 0, unpriced: expect.any(Number) });
+    expect(all.totals).toEqual(totals(db, overAll(RANGE)));
+  });
+
+  it("cost and unpriced requests, per token and for one token alone, from rollups and raw rows alike", () => {
+    // Priced rows carry their cost; a row with tokens and no cost is unpriced; a row without tokens is neither.
+    createBatchWriter(db, { logBodyMaxBytes: 1000 }).writeRecords([
+      row("13:10:00", { keyId: 1, tokenId: 1, model: "a", promptTokens: 10, completionTokens: 5, costUsd: 0.25 }),
+      row("13:20:00", { keyId: 1, tokenId: 1, model: "a", promptTokens: 10, completionTokens: 5, costUsd: 0.5 }),
+      row("13:30:00", { keyId: 2, tokenId: 1, model: "made-up", promptTokens: 3, completionTokens: 3 }),
+      row("13:40:00", { keyId: 2, model: "a", promptTokens: 1, completionTokens: 1, costUsd: 1 }),
+      row("14:20:00", { keyId: 2, tokenId: 1, model: "a", status: 500 }),
+      row("14:30:00", { keyId: 2, tokenId: 1, model: "a", promptTokens: 1, completionTokens: 1, costUsd: 2 }),
+    ]);
+    // 13:00–14:00 is a whole hour (rollups), 14:00–14:35 the partial hour at the end (raw rows).
+    const range = splitRange(at("13:00:00"), at("14:35:00"));
+    expect(totals(db, overAll(range))).toMatchObject({ requests: 6, costUsd: 3.75, unpriced: 1 });
+    expect(totals(db, { ...range, tokenId: 1 })).toMatchObject({ requests: 5, costUsd: 2.75, unpriced: 1 });
+    expect(Object.fromEntries(perToken(db, overAll(range)).map(({ tokenId, requests, costUsd, unpriced }) => [String(tokenId), [requests, costUsd, unpriced]]))).toEqual({
+      "1": [5, 2.75, 1],
+      null: [1, 1, 0],
+    });
   });
 
   it("read whole hours from the rollups: they outlive pruned log rows", () => {
     db.prepare(`DELETE FROM "RequestLog"`).run();
-    expect(totals(db, RANGE)).toEqual({ requests: 3, errors: 2, promptTokens: 4, completionTokens: 5, latencyMs: 41 });
+    expect(totals(db, overAll(RANGE))).toEqual({ requests: 3, errors: 2, promptTokens: 4, completionTokens: 5, latencyMs: 41, costUsd: 0, unpriced: expect.any(Number) });
   });
 });
