@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { db } from "../db";
 import { notFound } from "../http/errors";
+import { refreshKnownModels } from "../metrics/known-models";
 
 const capabilityList = z.array(z.string().trim().min(1).max(40)).max(20);
 
@@ -95,6 +96,7 @@ export async function createModel(input: z.infer<typeof createModelSchema>): Pro
       source: "manual",
     },
   });
+  await refreshKnownModels();
   return toPublic(row);
 }
 
@@ -114,4 +116,5 @@ export async function updateModel(id: number, changes: z.infer<typeof updateMode
 
 export async function deleteModel(id: number): Promise<void> {
   await db.model.delete({ where: { id } });
+  await refreshKnownModels();
 }

@@ -4,6 +4,7 @@ import { env } from "../env";
 import { costOf } from "../cost/prices";
 import { record, type AttemptRecord, type RequestRecord } from "../usage/recorder";
 import { NO_TOKENS } from "../usage/tokens";
+import { observeRequest } from "../metrics/registry";
 import type { PreparedBody } from "./request-body";
 import { truncate } from "./scrub";
 import { track, untrack } from "./inflight";
@@ -61,7 +62,7 @@ export class Exchange {
   }
 
   attempt(keyId: number): AttemptRecord {
-    const attempt = { keyId, failed: false };
+    const attempt: AttemptRecord = { keyId, failed: false, outcome: "aborted" };
     this.attempts.push(attempt);
     return attempt;
   }
@@ -77,7 +78,7 @@ export class Exchange {
     untrack(this);
     const { request, prepared } = this;
     const tokens = { ...NO_TOKENS, ...outcome };
-    record({
+    const entry: RequestRecord = {
       keyId: null,
       ttfbMs: null,
       error: null,
@@ -98,7 +99,9 @@ export class Exchange {
       latencyMs: this.elapsedMs(),
       requestBody: loggable(prepared.logText),
       createdAt: this.createdAt,
-    });
+    };
+    record(entry);
+    observeRequest(entry, this.stopReason?.code === "client_closed");
   }
 }
 
