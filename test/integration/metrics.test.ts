@@ -37,9 +37,10 @@ async function scrape(): Promise<Exposition> {
   return parsePrometheusText(await response.text());
 }
 
-function chat(model: string, options: { stream?: boolean } = {}): Promise<Response> {
+function chat(model: string, options: { stream?: boolean; signal?: AbortSignal } = {}): Promise<Response> {
   return fetch(`${server.url}/v1/chat/completions`, {
     method: "POST",
+    signal: options.signal,
     headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
     body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], ...(options.stream ? { stream: true, stream_options: { include_usage: true } } : {}) }),
   });
@@ -124,6 +125,22 @@ describe("GET /metrics", () => {
     expect(moved(after, broken, "keypool_requests_total", { status_class: "5xx", model })).toBe(1);
     expect(moved(after, broken, "keypool_requests_total", { status_class: "2xx", model })).toBe(0);
     expect(moved(after, broken, "keypool_upstream_attempts_total", { key_id: String(cutIds[0]), outcome: "success" })).toBe(1);
+
+    // The client leaves mid-stream: no success, and not KeyPool's failure either.
+    await replacePool(server, upstream, "long");
+    const leaving = new AbortController();
+    const left = await chat(model, { stream: true, signal: leaving.signal });
+    const reader = left.body?.getReader();
+    await reader?.read();
+    leaving.abort();
+    let gone = broken;
+    for (let tries = 0; tries < 100 && moved(broken, gone, "keypool_requests_total", { status_class: "4xx", model }) === 0; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      gone = await scrape();
+    }
+    expect(moved(broken, gone, "keypool_requests_total", { status_class: "4xx", model })).toBe(1);
+    expect(moved(broken, gone, "keypool_requests_total", { status_class: "5xx", model })).toBe(0);
+    expect(moved(broken, gone, "keypool_requests_total", { status_class: "2xx", model })).toBe(0);
   });
 
   it("counts the client's 400 as 4xx, and a key the upstream calls invalid as such, with the keys gauge following the pool", async () => {
