@@ -8,7 +8,7 @@ const nextConfig = {
   // Compression would buffer text/event-stream; a reverse proxy can compress if wanted.
   compress: false,
   poweredByHeader: false,
-  serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "undici"],
+  serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "undici", "prom-client"],
 };
 
 export default withNextIntl(nextConfig);

@@ -13,6 +13,7 @@ import { flushBindings, loadBindings } from "./sticky/bindings";
 import { schedulePruning } from "./usage/retention";
 import { scheduleRechecks } from "./keys/recheck";
 import { scheduleModelSync } from "./models/sync";
+import { loadKnownModels } from "./metrics/known-models";
 import { singleton } from "./singleton";
 
 /** Loads everything the request path reads from memory: keys, token hashes, the admin hash, the rotation cursor, object bindings. */
@@ -22,7 +23,7 @@ async function boot(): Promise<void> {
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   secret();
   await ensureAdminKey();
-  await Promise.all([poolKeys(), reloadTokens(), loadCursor(), loadKeyDayCosts(), loadPriceOverrides(), loadBindings()]);
+  await Promise.all([poolKeys(), reloadTokens(), loadCursor(), loadKeyDayCosts(), loadPriceOverrides(), loadBindings(), loadKnownModels()]);
   schedulePruning();
   scheduleRechecks();
   scheduleModelSync();

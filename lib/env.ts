@@ -13,6 +13,8 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url().default("https://api.openai.com/v1"),
   ADMIN_KEY: z.string().min(16, "ADMIN_KEY must be at least 16 characters (a long random string: it guards every key)").optional(),
   KEYPOOL_SECRET: z.string().min(16, "KEYPOOL_SECRET must be at least 16 characters").optional(),
+  /** A second Bearer for GET /metrics, so a Prometheus server need not hold the admin key. */
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters (a long random string)").optional(),
   UPSTREAM_TIMEOUT_MS: positiveInt(300_000),
   UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(300_000),
   MAX_RETRIES: z.coerce.number().int().min(0).max(9).default(3),

@@ -6,7 +6,7 @@ import { tokenIdFor } from "../tokens/queries";
 
 export type Principal = { kind: "admin" } | { kind: "client"; tokenId: number };
 
-function bearerFrom(authorization: string | null | undefined): string | null {
+export function bearerFrom(authorization: string | null | undefined): string | null {
   const match = authorization ? /^Bearer\s+(.+)$/i.exec(authorization.trim()) : null;
   return match?.[1]?.trim() ?? null;
 }

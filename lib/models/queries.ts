@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db } from "../db";
 import { notFound } from "../http/errors";
 import { priceOf, setPriceOverrides, type Price } from "../cost/prices";
+import { refreshKnownModels } from "../metrics/known-models";
 
 const capabilityList = z.array(z.string().trim().min(1).max(40)).max(20);
 
@@ -127,6 +128,7 @@ export async function createModel(input: z.infer<typeof createModelSchema>): Pro
       source: "manual",
     },
   });
+  await refreshKnownModels();
   return toPublic(row);
 }
 
@@ -151,4 +153,5 @@ export async function updateModel(id: number, changes: z.infer<typeof updateMode
 export async function deleteModel(id: number): Promise<void> {
   await db.model.delete({ where: { id } });
   await loadPriceOverrides();
+  await refreshKnownModels();
 }

@@ -10,6 +10,7 @@ import { keyVerdictOf } from "../keys/verdict";
 import { scrubKeys } from "../proxy/scrub";
 import { upstreamClient } from "../upstream-client";
 import { guessCapabilities } from "./capabilities";
+import { refreshKnownModels } from "../metrics/known-models";
 
 type UpstreamModel = { id: string; owned_by?: string };
 export type SyncResult = { added: number; updated: number; total: number; keys: { synced: number; failed: number } };
@@ -92,6 +93,7 @@ async function sync(keys: readonly PoolKey[]): Promise<SyncResult> {
     throw new ApiError(503, "server_error", "sync_failed", `Could not fetch the model list upstream: ${last && "error" in last ? last.error : "no answer"}`);
   }
   const { added, updated } = await mergeCatalogue(models);
+  if (added > 0) await refreshKnownModels();
   return { added, updated, total: added + updated, keys: { synced: listed.length - failures.length, failed: failures.length } };
 }
 

@@ -6,6 +6,7 @@ import { noteKeyCost } from "../keys/caps";
 import { record, type AttemptRecord, type RequestRecord } from "../usage/recorder";
 import { NO_TOKENS } from "../usage/tokens";
 import { settleTokenRequest } from "../tokens/limits";
+import { observeRequest } from "../metrics/registry";
 import type { PreparedBody } from "./request-body";
 import { truncate } from "./scrub";
 import { track, untrack } from "./inflight";
@@ -67,7 +68,7 @@ export class Exchange {
   }
 
   attempt(keyId: number): AttemptRecord {
-    const attempt = { keyId, failed: false };
+    const attempt: AttemptRecord = { keyId, failed: false, outcome: "aborted" };
     this.attempts.push(attempt);
     return attempt;
   }
@@ -86,7 +87,7 @@ export class Exchange {
     const costUsd = costOf(prepared.model, { prompt: tokens.promptTokens, cached: tokens.cachedTokens, completion: tokens.completionTokens });
     if (outcome.keyId) noteKeyCost(outcome.keyId, costUsd);
     if (this.admitted && request.tokenId !== null) settleTokenRequest(request.tokenId, (tokens.promptTokens ?? 0) + (tokens.completionTokens ?? 0), costUsd);
-    record({
+    const entry: RequestRecord = {
       keyId: null,
       ttfbMs: null,
       error: null,
@@ -107,7 +108,9 @@ export class Exchange {
       latencyMs: this.elapsedMs(),
       requestBody: loggable(prepared.logText),
       createdAt: this.createdAt,
-    });
+    };
+    record(entry);
+    observeRequest(entry, this.stopReason?.code === "client_closed");
   }
 }
 

@@ -9,7 +9,7 @@ import { pickKey } from "../rotation/rotator";
 import { admitTokenRequest } from "../tokens/limits";
 import { chosenRoute, pinnedRefusal, stickyKey, stickyRoute } from "../sticky/route";
 import { nowMs } from "../clock";
-import { classify, openAIError, restUntil } from "./classify";
+import { classify, openAIError, restUntil, type AttemptVerdict } from "./classify";
 import { admit, breakerClosed, recordAnswer, recordFailure, releaseProbe, type Admission } from "./breaker";
 import { confirmRefusal } from "./confirm";
 import { deliver, servedHeaders } from "./deliver";
@@ -20,6 +20,8 @@ import { prepareBody } from "./request-body";
 import { scrubKeys, upstreamMessage } from "./scrub";
 import { StopReason } from "./stop-reason";
 import { callUpstream, isHeadersTimeout, upstreamErrorCode, type UpstreamAnswer } from "./upstream";
+import { observeRateLimits } from "../metrics/registry";
+import type { AttemptOutcome } from "../usage/recorder";
 
 export type { ProxyRequest } from "./exchange";
 
@@ -33,6 +35,17 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
 type Answered = { key: PoolKey; answer: UpstreamAnswer; text: string; message: string };
 /** Why an attempt failed, and the answer to pass on if no key serves (none when there was nothing worth passing on). */
 type Failure = { status: number; message: string; answered: Answered | null };
+
+/** An error answer's verdict as the attempt's outcome ("confirm" is settled before it is recorded). */
+const OUTCOME_OF: Record<AttemptVerdict["kind"], AttemptOutcome> = {
+  deliver: "client_error",
+  invalid: "invalid",
+  exhausted: "exhausted",
+  cooling: "cooling",
+  request: "refused",
+  confirm: "refused",
+  transient: "transient",
+};
 
 /**
  * pick key → forward → classify → retry → record, answering into `reply`. Resolves once the
@@ -102,11 +115,13 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
     if (sent.kind === "stopped") return stopped(exchange, reply, key.id);
     if (sent.kind === "failed") {
       attempt.failed = true;
+      attempt.outcome = sent.outcome;
       lastFailure = sent.failure;
     } else {
       const { answer } = sent;
       exchange.upstreamRequestId = headerValue(answer.headers, "x-request-id");
       if (answer.status < 400) {
+        attempt.outcome = "success";
         recordAnswer();
         restIfSpent(key, answer);
         return deliver(exchange, key, answer, reply);
@@ -117,6 +132,7 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
       const first = classify(answer.status, headerValue(answer.headers, "retry-after"), text, nowMs(), COOLDOWN_SECONDS * 1000);
       const verdict = first.kind === "confirm" ? await confirmRefusal(key) : first;
       if (exchange.stopped) return stopped(exchange, reply, key.id);
+      attempt.outcome = OUTCOME_OF[verdict.kind];
       if (verdict.kind !== "transient") recordAnswer();
       const message = upstreamMessage(answer.status, text);
       if (verdict.kind === "deliver") return deliverError(exchange, { key, answer, text, message }, reply);
@@ -154,6 +170,7 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
 function restIfSpent(key: PoolKey, answer: UpstreamAnswer): void {
   const requests = headerValue(answer.headers, "x-ratelimit-remaining-requests");
   const tokens = headerValue(answer.headers, "x-ratelimit-remaining-tokens");
+  observeRateLimits(key.id, requests, tokens);
   if (requests !== "0" && tokens !== "0") return;
   const limits = [
     { remaining: requests, reset: headerValue(answer.headers, "x-ratelimit-reset-requests") },
@@ -178,7 +195,7 @@ function failureOf(answered: Answered): Failure {
   };
 }
 
-type Sent = { kind: "answer"; answer: UpstreamAnswer } | { kind: "failed"; failure: Failure } | { kind: "stopped" };
+type Sent = { kind: "answer"; answer: UpstreamAnswer } | { kind: "failed"; failure: Failure; outcome: "timeout" | "connection" } | { kind: "stopped" };
 
 async function send(exchange: Exchange, key: PoolKey, clientHeaders: Record<string, string>): Promise<Sent> {
   const { request, prepared } = exchange;
@@ -193,7 +210,7 @@ async function send(exchange: Exchange, key: PoolKey, clientHeaders: Record<stri
     const timedOut = isHeadersTimeout(error);
     const cause = upstreamErrorCode(error) ?? (error instanceof Error ? error.message : String(error));
     const message = timedOut ? `upstream did not answer within ${env().UPSTREAM_TIMEOUT_MS} ms (UPSTREAM_TIMEOUT_MS)` : `upstream connection failed: ${cause}`;
-    return { kind: "failed", failure: { status: timedOut ? 504 : 502, message: scrubKeys(message, key.apiKey), answered: null } };
+    return { kind: "failed", failure: { status: timedOut ? 504 : 502, message: scrubKeys(message, key.apiKey), answered: null }, outcome: timedOut ? "timeout" : "connection" };
   }
 }
 

@@ -7,6 +7,7 @@ import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "../proxy/headers";
 import { clientAddress } from "./client-address";
 import { replyError } from "../proxy/reply";
 import { serveV1 } from "../proxy/v1";
+import { isMetricsPath, serveMetrics } from "../metrics/serve";
 import { accessLog } from "./access-log";
 import { newRequestId } from "./request-id";
 import { secureNextRequest } from "./security-headers";
@@ -88,6 +89,15 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
       serveV1(req, res, requestId).catch((error: unknown) => {
         logError("serving /v1 failed", error, { requestId });
         res.destroy();
+      });
+      return;
+    }
+    // On the edge too: a scrape never waits on Next, and it reads the pipeline's own counters.
+    if (isMetricsPath(url)) {
+      serveMetrics(req, res).catch((error: unknown) => {
+        logError("serving /metrics failed", error, { requestId });
+        if (!res.headersSent) replyError(res, internalError());
+        else res.destroy();
       });
       return;
     }

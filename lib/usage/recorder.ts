@@ -3,7 +3,23 @@ import { writeBatch } from "./log-writer";
 import { createRecordQueue, type RecordQueue } from "./record-queue";
 import type { KeyUpdate } from "./write-upkeep";
 
-export type AttemptRecord = { keyId: number; failed: boolean };
+/**
+ * What an upstream attempt's answer meant: the pipeline's verdict, or how the call failed.
+ * "aborted": no verdict, the client left or KeyPool stopped while it was under way.
+ */
+export type AttemptOutcome =
+  | "success"
+  | "client_error"
+  | "invalid"
+  | "exhausted"
+  | "cooling"
+  | "refused"
+  | "transient"
+  | "timeout"
+  | "connection"
+  | "aborted";
+
+export type AttemptRecord = { keyId: number; failed: boolean; outcome: AttemptOutcome };
 
 /** A streamed answer's bytes for the log; parts may have gone ahead to the writer (`continued`). */
 export type RecordedStream = { id: number; bytes: Uint8Array; continued: boolean };

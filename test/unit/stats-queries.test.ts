@@ -24,7 +24,7 @@ const row = (time: string, fields: Partial<RequestRecord>): RequestRecord => ({
   ...base,
   ...fields,
   createdAt: at(time),
-  attempts: fields.keyId ? [{ keyId: fields.keyId, failed: (fields.status ?? 200) >= 400 }] : [],
+  attempts: fields.keyId ? [{ keyId: fields.keyId, failed: (fields.status ?? 200) >= 400, outcome: (fields.status ?? 200) >= 400 ? "transient" : "success" }] : [],
 });
 
 // Keys 1 and 2 and token 1 exist; key 99 was deleted while its request was in flight.

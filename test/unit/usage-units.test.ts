@@ -28,8 +28,8 @@ describe("usageDeltas", () => {
 
   it("counts every upstream attempt on its key, errors for failed ones, tokens for the one that served", () => {
     const deltas = usageDeltas([
-      { ...base, keyId: 2, attempts: [{ keyId: 1, failed: true }, { keyId: 2, failed: false }] },
-      { ...base, keyId: 2, attempts: [{ keyId: 2, failed: false }] },
+      { ...base, keyId: 2, attempts: [{ keyId: 1, failed: true, outcome: "transient" }, { keyId: 2, failed: false, outcome: "success" }] },
+      { ...base, keyId: 2, attempts: [{ keyId: 2, failed: false, outcome: "success" }] },
     ]);
     expect(deltas).toEqual([
       expect.objectContaining({ keyId: 1, model: "m", requests: 1, errors: 1, promptTokens: 0, completionTokens: 0 }),
