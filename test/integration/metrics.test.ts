@@ -87,7 +87,10 @@ describe("GET /metrics", () => {
     expect(moved(before, after, "keypool_upstream_attempts_total", { key_id: key, outcome: "success" })).toBe(3);
     expect(moved(before, after, "keypool_tokens_total", { kind: "prompt", model })).toBe(3 * USAGE.prompt);
     expect(moved(before, after, "keypool_tokens_total", { kind: "completion", model })).toBe(3 * USAGE.completion);
-    const cost = costOf(model, { prompt: USAGE.prompt, cached: null, completion: USAGE.completion });
+    // The fake's JSON answers report 4 of the 11 prompt tokens as cached and 2 of the 7 completion tokens as reasoning.
+    expect(moved(before, after, "keypool_tokens_total", { kind: "cached", model })).toBe(3 * 4);
+    expect(moved(before, after, "keypool_tokens_total", { kind: "reasoning", model })).toBe(3 * 2);
+    const cost = costOf(model, { prompt: USAGE.prompt, cached: 4, completion: USAGE.completion });
     expect(cost).toBeGreaterThan(0);
     expect(moved(before, after, "keypool_cost_usd_total", { model })).toBeCloseTo(3 * (cost as number), 12);
     expect(moved(before, after, "keypool_unpriced_requests_total", { model })).toBe(0);
