@@ -8,7 +8,7 @@ import { loadKeyDayCosts } from "./keys/caps";
 import { loadPriceOverrides } from "./models/queries";
 import { reloadTokens } from "./tokens/queries";
 import { flushCursor, loadCursor } from "./rotation/rotator";
-import { drainRecords } from "./usage/recorder";
+import { drainLog } from "./usage/request-log";
 import { flushBindings, loadBindings } from "./sticky/bindings";
 import { schedulePruning } from "./usage/retention";
 import { scheduleRechecks } from "./keys/recheck";
@@ -34,7 +34,7 @@ async function boot(): Promise<void> {
  * failing database is given until `deadline`; returns how many log rows could not be written.
  */
 export async function flushState(deadline: number): Promise<number> {
-  const [unwritten] = await Promise.all([drainRecords(deadline), flushCursor(), flushBindings().catch(() => undefined)]);
+  const [unwritten] = await Promise.all([drainLog(deadline), flushCursor(), flushBindings().catch(() => undefined)]);
   return unwritten;
 }
 

@@ -4,7 +4,7 @@ import { env } from "./env";
 import { poolKeys } from "./keys/pool";
 import { isEligible } from "./keys/status";
 import { breakerStatus, type BreakerState } from "./proxy/breaker";
-import { writerStatus } from "./usage/recorder";
+import { writerStatus } from "./usage/request-log";
 
 /**
  * `error` (HTTP 503) only when the database is gone: a restart may help. `degraded` (HTTP 200)

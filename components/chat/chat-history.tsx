@@ -2,7 +2,7 @@
 
 import { useEffect } from "react";
 import { useTranslations } from "next-intl";
-import { useUsage } from "@/lib/swr/hooks";
+import { useRequestLog } from "@/lib/swr/hooks";
 import { fetcher } from "@/lib/swr/fetcher";
 import type { LogDetail } from "@/lib/usage/queries";
 import { useFormat } from "../format";
@@ -31,7 +31,7 @@ export function conversationFrom(detail: LogDetail): Reopened {
 export function ChatHistory({ onOpen, version }: { onOpen: (conversation: Reopened) => void; version: number }) {
   const t = useTranslations("chat");
   const format = useFormat();
-  const { data, mutate } = useUsage({ source: "playground", pageSize: 20 });
+  const { data, mutate } = useRequestLog({ source: "playground", pageSize: 20 });
   useEffect(() => {
     // The log row is written just after the reply ends; look again a moment later.
     const timer = setTimeout(() => void mutate(), 400);

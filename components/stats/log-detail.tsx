@@ -1,7 +1,7 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useUsageDetail } from "@/lib/swr/hooks";
+import { useLogEntry } from "@/lib/swr/hooks";
 
 function pretty(body: string | null): string {
   if (body === null) return "–";
@@ -15,7 +15,7 @@ function pretty(body: string | null): string {
 /** One log row's stored request and response. */
 export function LogDetail({ id, onClose }: { id: number; onClose: () => void }) {
   const t = useTranslations("log");
-  const { data, error } = useUsageDetail(id);
+  const { data, error } = useLogEntry(id);
   return (
     <section className="card stack" aria-label={t("detail")} data-testid="log-detail">
       <div className="page-head" style={{ marginBottom: 0 }}>

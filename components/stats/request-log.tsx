@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { useTranslations } from "next-intl";
-import { queryString, useKeys, useUsage } from "@/lib/swr/hooks";
+import { queryString, useKeys, useRequestLog } from "@/lib/swr/hooks";
 import type { Stats } from "@/lib/usage/stats";
 import { useFormat } from "../format";
 import { useUrlState } from "../use-url-state";
@@ -21,7 +21,7 @@ export function RequestLog({ from, models }: { from: string; models: Stats["perM
   const status = params.get("status") ?? "";
   const tokenId = params.get("tokenId") ?? "";
   const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
-  const { data, error } = useUsage({ keyId, model, status, tokenId, from, page, pageSize: PAGE_SIZE });
+  const { data, error } = useRequestLog({ keyId, model, status, tokenId, from, page, pageSize: PAGE_SIZE });
   const { data: keys } = useKeys();
 
   const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;

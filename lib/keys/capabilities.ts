@@ -1,5 +1,5 @@
 import { ApiError } from "../http/errors";
-import { recordKeyUpdate } from "../usage/recorder";
+import { recordKeyUpdate } from "../usage/request-log";
 import type { PoolKey, Refusal } from "./status";
 
 /** What a request needs of a key: the model it names (on endpoints that take a listed model) and its endpoint. */

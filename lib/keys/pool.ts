@@ -2,7 +2,7 @@ import { db } from "../db";
 import { decrypt } from "../crypto/cipher";
 import { secret } from "../crypto/secret";
 import { singleton } from "../singleton";
-import { recordKeyUpdate } from "../usage/recorder";
+import { recordKeyUpdate } from "../usage/request-log";
 import { parseRefusals } from "./capabilities";
 import type { Key } from "../generated/prisma/client";
 import type { KeyStatus, PoolKey } from "./status";

@@ -7,7 +7,7 @@ import { badRequest, notFound } from "../http/errors";
 import { isWellFormedKey, splitPasted } from "./parse";
 import { syncNewKeys } from "../models/sync";
 import { parseRefusals } from "./capabilities";
-import { discardKeyUpdate } from "../usage/recorder";
+import { discardKeyUpdate } from "../usage/request-log";
 import { addToPool, poolKey, refreshInPool, removeFromPool } from "./pool";
 import type { z } from "zod";
 import { capRest, forgetKeyUse } from "./caps";

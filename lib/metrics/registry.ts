@@ -4,7 +4,7 @@ import { KEY_STATUSES } from "../keys/status";
 import { breakerStatus } from "../proxy/breaker";
 import { singleton } from "../singleton";
 import { isUnpriced } from "../usage/batch-totals";
-import type { RequestRecord } from "../usage/recorder";
+import type { LogEntry } from "../usage/request-log";
 import { modelLabel } from "./known-models";
 
 /** Seconds; LLM answers take from a fraction of a second to minutes. */
@@ -104,7 +104,7 @@ function createMetrics() {
 const metrics = singleton("metrics", createMetrics);
 
 /** The request's class for keypool_requests_total: an answer that did not arrive whole is no success. */
-function statusClass(entry: RequestRecord, clientLeft: boolean): string {
+function statusClass(entry: LogEntry, clientLeft: boolean): string {
   if (entry.status < 400 && entry.error !== null) return clientLeft ? "4xx" : "5xx";
   return `${Math.floor(entry.status / 100)}xx`;
 }
@@ -114,7 +114,7 @@ function addTokens(kind: string, model: string, count: number | null): void {
 }
 
 /** Counts one finished request (called once, from Exchange.finish): a few label lookups, nothing more. */
-export function observeRequest(entry: RequestRecord, clientLeft: boolean): void {
+export function observeRequest(entry: LogEntry, clientLeft: boolean): void {
   const model = modelLabel(entry.model);
   metrics.requests.inc({ status_class: statusClass(entry, clientLeft), model });
   metrics.duration.observe({ model }, entry.latencyMs / 1000);

@@ -3,7 +3,7 @@ import { nowMs } from "../clock";
 import { env } from "../env";
 import { costOf } from "../cost/prices";
 import { noteKeyCost } from "../keys/caps";
-import { record, type AttemptRecord, type RequestRecord } from "../usage/recorder";
+import { logRequest, type LoggedAttempt, type LogEntry } from "../usage/request-log";
 import { NO_TOKENS } from "../usage/tokens";
 import { settleTokenRequest } from "../tokens/limits";
 import { observeRequest } from "../metrics/registry";
@@ -21,7 +21,7 @@ export type ProxyRequest = {
   headers: IncomingHttpHeaders;
   body: Buffer | null;
   tokenId: number | null;
-  source: RequestRecord["source"];
+  source: LogEntry["source"];
   /** KeyPool's id for the request, as in the access log. */
   requestId: string | null;
   /** A key the admin chose to try (the playground's "Try"): that key only, no rotation (lib/sticky/route.ts, chosenRoute). */
@@ -29,7 +29,7 @@ export type ProxyRequest = {
 };
 
 /** What one exchange ended with; everything not given is null. */
-export type Outcome = Partial<Pick<RequestRecord, "keyId" | "ttfbMs" | "promptTokens" | "completionTokens" | "cachedTokens" | "reasoningTokens" | "error" | "responseBody" | "responseStream">> & {
+export type Outcome = Partial<Pick<LogEntry, "keyId" | "ttfbMs" | "promptTokens" | "completionTokens" | "cachedTokens" | "reasoningTokens" | "error" | "responseBody" | "responseStream">> & {
   status: number;
 };
 
@@ -40,7 +40,7 @@ export type Outcome = Partial<Pick<RequestRecord, "keyId" | "ttfbMs" | "promptTo
 export class Exchange {
   readonly started = performance.now();
   readonly createdAt = new Date(nowMs());
-  readonly attempts: AttemptRecord[] = [];
+  readonly attempts: LoggedAttempt[] = [];
   upstreamRequestId: string | null = null;
   /** Counted toward its client token's rates and concurrency until it finishes. */
   admitted = false;
@@ -67,8 +67,8 @@ export class Exchange {
     this.abortUpstream?.(reason);
   }
 
-  attempt(keyId: number): AttemptRecord {
-    const attempt: AttemptRecord = { keyId, failed: false, outcome: "aborted" };
+  attempt(keyId: number): LoggedAttempt {
+    const attempt: LoggedAttempt = { keyId, failed: false, outcome: "aborted" };
     this.attempts.push(attempt);
     return attempt;
   }
@@ -87,7 +87,7 @@ export class Exchange {
     const costUsd = costOf(prepared.model, { prompt: tokens.promptTokens, cached: tokens.cachedTokens, completion: tokens.completionTokens });
     if (outcome.keyId) noteKeyCost(outcome.keyId, costUsd);
     if (this.admitted && request.tokenId !== null) settleTokenRequest(request.tokenId, (tokens.promptTokens ?? 0) + (tokens.completionTokens ?? 0), costUsd);
-    const entry: RequestRecord = {
+    const entry: LogEntry = {
       keyId: null,
       ttfbMs: null,
       error: null,
@@ -109,7 +109,7 @@ export class Exchange {
       requestBody: loggable(prepared.logText),
       createdAt: this.createdAt,
     };
-    record(entry);
+    logRequest(entry);
     observeRequest(entry, this.stopReason?.code === "client_closed");
   }
 }

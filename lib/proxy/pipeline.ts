@@ -21,7 +21,7 @@ import { scrubKeys, upstreamMessage } from "./scrub";
 import { StopReason } from "./stop-reason";
 import { callUpstream, isHeadersTimeout, upstreamErrorCode, type UpstreamAnswer } from "./upstream";
 import { observeRateLimits } from "../metrics/registry";
-import type { AttemptOutcome } from "../usage/recorder";
+import type { AttemptOutcome } from "../usage/request-log";
 
 export type { ProxyRequest } from "./exchange";
 

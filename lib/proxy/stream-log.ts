@@ -1,7 +1,7 @@
 import { env } from "../env";
 import { singleton } from "../singleton";
 import { writeStreamPart } from "../usage/log-writer";
-import type { RecordedStream } from "../usage/recorder";
+import type { LoggedStream } from "../usage/request-log";
 
 const ids = singleton("streamLogIds", () => ({ next: 1 }));
 
@@ -26,7 +26,7 @@ export class StreamLogTap {
   }
 
   /** The rest, for the record: the writer joins it to the parts that went ahead. */
-  finish(): RecordedStream {
+  finish(): LoggedStream {
     return { id: this.id, bytes: this.take(), continued: this.continued };
   }
 

@@ -1,7 +1,7 @@
 import { flushState } from "../boot";
 import { env } from "../env";
 import { logError, logInfo, logWarn } from "../log";
-import { writerStatus } from "../usage/recorder";
+import { writerStatus } from "../usage/request-log";
 import { abortInflight } from "../proxy/inflight";
 import { closeUpstream } from "../proxy/upstream";
 import { createKeyPoolServer, type NextHandler } from "./http-server";

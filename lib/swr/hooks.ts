@@ -10,7 +10,7 @@ import type { Stats } from "../usage/stats";
 import { fetcher } from "./fetcher";
 
 type List<T> = { data: T[] };
-export type UsagePage = { data: LogSummary[]; total: number; page: number; pageSize: number };
+export type LogPage = { data: LogSummary[]; total: number; page: number; pageSize: number };
 
 export const queryString = (params: Record<string, string | number | undefined>) => {
   const search = new URLSearchParams();
@@ -28,6 +28,6 @@ export const useModels = (enabledOnly = false) =>
 export const useTokens = () => useSWR<List<PublicToken>>("/api/tokens", fetcher);
 export const useStats = (params: { from?: string; to?: string; bucket?: string; tokenId?: string }) =>
   useSWR<Stats>(`/api/stats${queryString(params)}`, fetcher, { refreshInterval: 10_000 });
-export const useUsage = (params: Record<string, string | number | undefined>) =>
-  useSWR<UsagePage>(`/api/usage${queryString(params)}`, fetcher, { refreshInterval: 10_000 });
-export const useUsageDetail = (id: number | null) => useSWR<LogDetail>(id === null ? null : `/api/usage/${id}`, fetcher);
+export const useRequestLog = (params: Record<string, string | number | undefined>) =>
+  useSWR<LogPage>(`/api/usage${queryString(params)}`, fetcher, { refreshInterval: 10_000 });
+export const useLogEntry = (id: number | null) => useSWR<LogDetail>(id === null ? null : `/api/usage/${id}`, fetcher);

@@ -1,9 +1,9 @@
-import type { RequestRecord } from "./recorder";
+import type { LogEntry } from "./request-log";
 
 export type UsageDelta = { keyId: number; model: string; requests: number; errors: number; promptTokens: number; completionTokens: number; lastUsedAt: Date };
 
 /** Per (key, model): one request per upstream attempt, an error for each failed one, tokens for the served one. */
-export function usageDeltas(batch: readonly RequestRecord[]): UsageDelta[] {
+export function usageDeltas(batch: readonly LogEntry[]): UsageDelta[] {
   const deltas = new Map<string, UsageDelta>();
   for (const entry of batch) {
     const model = entry.model ?? "";
@@ -23,7 +23,7 @@ export function usageDeltas(batch: readonly RequestRecord[]): UsageDelta[] {
   return [...deltas.values()];
 }
 
-export function latestBy<K>(batch: readonly RequestRecord[], pick: (entry: RequestRecord) => K | null): Map<K, Date> {
+export function latestBy<K>(batch: readonly LogEntry[], pick: (entry: LogEntry) => K | null): Map<K, Date> {
   const latest = new Map<K, Date>();
   for (const entry of batch) {
     const id = pick(entry);
@@ -49,13 +49,13 @@ export type RollupDelta = {
 };
 
 /** A request that used tokens of a model without a price: counted as such, never as costing nothing. */
-export const isUnpriced = (entry: Pick<RequestRecord, "promptTokens" | "completionTokens" | "costUsd">) =>
+export const isUnpriced = (entry: Pick<LogEntry, "promptTokens" | "completionTokens" | "costUsd">) =>
   entry.costUsd === null && (entry.promptTokens !== null || entry.completionTokens !== null);
 
 const HOUR_MS = 3600_000;
 
 /** Per (UTC hour, key, model, token): the batch's log rows summed as the statistics count them (see UsageRollup). */
-export function rollupDeltas(batch: readonly RequestRecord[]): RollupDelta[] {
+export function rollupDeltas(batch: readonly LogEntry[]): RollupDelta[] {
   const deltas = new Map<string, RollupDelta>();
   for (const entry of batch) {
     const hour = new Date(Math.floor(entry.createdAt.getTime() / HOUR_MS) * HOUR_MS);

@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { db } from "../db";
 import { csvLine, type CsvValue } from "./csv";
-import { summarySelect, toSummary, usageQuerySchema, usageWhere, type LogSummary, type UsageFilter } from "./queries";
+import { summarySelect, toSummary, logQuerySchema, logWhere, type LogSummary, type UsageFilter } from "./queries";
 
 /** Rows read per query while the file streams out, so a large log never sits in memory whole. */
 const PAGE_ROWS = 1000;
 /** The most rows one export holds; a longer log is cut (newest kept) and says so in X-KeyPool-Truncated. */
 export const EXPORT_MAX_ROWS = 100_000;
 
-export const exportQuerySchema = usageQuerySchema.omit({ page: true, pageSize: true }).extend({
+export const exportQuerySchema = logQuerySchema.omit({ page: true, pageSize: true }).extend({
   /** Fewer rows than the bound, if wanted. */
   limit: z.coerce.number().int().min(1).max(EXPORT_MAX_ROWS).default(EXPORT_MAX_ROWS),
 });
@@ -36,7 +36,7 @@ export type LogExport = { filename: string; truncated: boolean; body: ReadableSt
  * the newest row seen at the start, so rows written meanwhile neither shift pages nor slip in).
  */
 export async function exportLog({ limit, ...filter }: ExportQuery): Promise<LogExport> {
-  const where = usageWhere(filter);
+  const where = logWhere(filter);
   const newest = await db.requestLog.findFirst({ where, orderBy: { id: "desc" }, select: { id: true } });
   const beyond = newest ? await db.requestLog.findFirst({ where: { AND: [where, { id: { lte: newest.id } }] }, orderBy: { id: "desc" }, skip: limit, select: { id: true } }) : null;
   return { filename: filename(filter), truncated: beyond !== null, body: stream(where, newest?.id ?? 0, limit) };
@@ -46,7 +46,7 @@ function filename({ from, to }: UsageFilter): string {
   return `keypool-requests-${from ? stamp(from) : "start"}-${stamp(to ?? new Date().toISOString())}.csv`;
 }
 
-function stream(where: ReturnType<typeof usageWhere>, newestId: number, limit: number): ReadableStream<Uint8Array> {
+function stream(where: ReturnType<typeof logWhere>, newestId: number, limit: number): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let below = newestId + 1;
   let left = limit;

@@ -2,11 +2,11 @@ import { Worker } from "node:worker_threads";
 import { env } from "../env";
 import { logError } from "../log";
 import { singleton } from "../singleton";
-import type { RequestRecord } from "./recorder";
+import type { LogEntry } from "./request-log";
 import type { KeyUpdate, PruneStep } from "./write-upkeep";
 
 type Command =
-  | { kind: "records"; batch: readonly RequestRecord[]; keyUpdates: readonly (readonly [number, KeyUpdate])[] }
+  | { kind: "entries"; batch: readonly LogEntry[]; keyUpdates: readonly (readonly [number, KeyUpdate])[] }
   | { kind: "idBefore"; before: Date; which: "first" | "last" }
   | { kind: "prune"; step: PruneStep }
   | { kind: "setting"; key: string; value: string }
@@ -66,8 +66,8 @@ const done = async (sent: Promise<number>): Promise<void> => {
 };
 
 /** Writes one batch of request records, and what the pool learned about keys, in one transaction on the writer thread. */
-export function writeBatch(batch: readonly RequestRecord[], keyUpdates: readonly (readonly [number, KeyUpdate])[] = []): Promise<void> {
-  return done(send({ kind: "records", batch, keyUpdates }));
+export function writeBatch(batch: readonly LogEntry[], keyUpdates: readonly (readonly [number, KeyUpdate])[] = []): Promise<void> {
+  return done(send({ kind: "entries", batch, keyUpdates }));
 }
 
 export function writeSetting(key: string, value: string): Promise<void> {

@@ -13,15 +13,15 @@ connection.pragma("synchronous = NORMAL");
 const writer = createBatchWriter(connection, options);
 const upkeep = createUpkeepWriter(connection);
 // The log rows and what the pool learned about keys: stored together or not at all, so a retried batch never doubles a row.
-const writeRecords = connection.transaction((request: Extract<WriterRequest, { kind: "records" }>) => {
-  writer.writeRecords(request.batch);
+const writeEntries = connection.transaction((request: Extract<WriterRequest, { kind: "entries" }>) => {
+  writer.writeEntries(request.batch);
   upkeep.applyKeyUpdates(request.keyUpdates);
 });
 
 function handle(request: WriterRequest): number | undefined {
   switch (request.kind) {
-    case "records":
-      return void writeRecords(request);
+    case "entries":
+      return void writeEntries(request);
     case "streamPart":
       return void writer.addStreamPart(request.streamId, request.bytes);
     case "binding":

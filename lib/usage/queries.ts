@@ -5,7 +5,7 @@ import { notFound } from "../http/errors";
 import { idParam } from "../http/params";
 import type { Prisma } from "../generated/prisma/client";
 
-export const usageQuerySchema = z.object({
+export const logQuerySchema = z.object({
   keyId: idParam.optional(),
   tokenId: idParam.optional(),
   requestId: z.string().max(100).optional(),
@@ -17,7 +17,7 @@ export const usageQuerySchema = z.object({
   page: z.coerce.number().int().min(1).max(10_000, "page goes up to 10000; narrow the filters (from, to, model, keyId) instead").default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
 });
-export type UsageQuery = z.infer<typeof usageQuerySchema>;
+export type LogQuery = z.infer<typeof logQuerySchema>;
 
 export type LogSummary = {
   id: number;
@@ -51,16 +51,16 @@ export type LogDetail = LogSummary & { requestBody: string | null; responseBody:
 const SUCCESS: Prisma.RequestLogWhereInput = { status: { lt: 400 }, error: null };
 const FAILURE: Prisma.RequestLogWhereInput = { OR: [{ status: { gte: 400 } }, { error: { not: null } }] };
 
-function statusFilter(status: UsageQuery["status"]): Prisma.RequestLogWhereInput {
+function statusFilter(status: LogQuery["status"]): Prisma.RequestLogWhereInput {
   if (status === undefined) return {};
   if (status === "success") return SUCCESS;
   if (status === "error") return FAILURE;
   return { status };
 }
 
-export type UsageFilter = Omit<UsageQuery, "page" | "pageSize">;
+export type UsageFilter = Omit<LogQuery, "page" | "pageSize">;
 
-export function usageWhere(query: UsageFilter): Prisma.RequestLogWhereInput {
+export function logWhere(query: UsageFilter): Prisma.RequestLogWhereInput {
   return {
     ...(query.keyId !== undefined ? { keyId: query.keyId } : {}),
     ...(query.tokenId !== undefined ? { tokenId: query.tokenId } : {}),
@@ -88,8 +88,8 @@ export function toSummary({ key, createdAt, ...row }: SummaryRow): LogSummary {
 }
 
 /** The request log, newest first. */
-export async function listUsage(query: UsageQuery): Promise<{ data: LogSummary[]; total: number; page: number; pageSize: number }> {
-  const filter = usageWhere(query);
+export async function listRequestLog(query: LogQuery): Promise<{ data: LogSummary[]; total: number; page: number; pageSize: number }> {
+  const filter = logWhere(query);
   const [rows, total] = await Promise.all([
     db.requestLog.findMany({
       where: filter,
@@ -103,7 +103,7 @@ export async function listUsage(query: UsageQuery): Promise<{ data: LogSummary[]
   return { data: rows.map(toSummary), total, page: query.page, pageSize: query.pageSize };
 }
 
-export async function getUsage(id: number): Promise<LogDetail> {
+export async function getLogEntry(id: number): Promise<LogDetail> {
   const row = await db.requestLog.findUnique({ where: { id }, select: { ...summarySelect, requestBody: true, responseBody: true } });
   if (!row) throw notFound(`No request log entry with id ${id}.`);
   const { requestBody, responseBody, ...summary } = row;

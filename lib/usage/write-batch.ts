@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { truncate } from "../proxy/scrub";
 import { StreamAssembler } from "./assemble";
 import { latestBy, rollupDeltas, usageDeltas } from "./batch-totals";
-import type { RequestRecord } from "./recorder";
+import type { LogEntry } from "./request-log";
 import { storedTime } from "./stored-time";
 
 const LOG_COLUMNS = [
@@ -54,7 +54,7 @@ function assembler(id: number, options: WriterOptions): StreamAssembler {
   return found;
 }
 
-function responseBody(entry: RequestRecord, options: WriterOptions): string | null {
+function responseBody(entry: LogEntry, options: WriterOptions): string | null {
   const stream = entry.responseStream;
   if (!stream) return entry.responseBody;
   const assembled = stream.continued ? assembler(stream.id, options) : new StreamAssembler(options.logBodyMaxBytes);
@@ -64,7 +64,7 @@ function responseBody(entry: RequestRecord, options: WriterOptions): string | nu
   return answer === null ? null : truncate(JSON.stringify(answer), options.logBodyMaxBytes);
 }
 
-function logParams(entry: RequestRecord, options: WriterOptions): unknown[] {
+function logParams(entry: LogEntry, options: WriterOptions): unknown[] {
   return [
     entry.keyId, entry.tokenId, entry.source, entry.method, entry.endpoint, entry.model, entry.stream ? 1 : 0, entry.status,
     entry.attempts.length, entry.latencyMs, entry.ttfbMs, entry.promptTokens, entry.completionTokens, entry.cachedTokens,
@@ -74,7 +74,7 @@ function logParams(entry: RequestRecord, options: WriterOptions): unknown[] {
 
 export type BatchWriter = {
   /** One transaction: the log rows, their hourly rollups, the usage counters, and when each key and token was last used. */
-  writeRecords: (batch: readonly RequestRecord[]) => void;
+  writeEntries: (batch: readonly LogEntry[]) => void;
   writeSetting: (key: string, value: string) => void;
   writeBinding: (objectId: string, keyId: number, kind: string, createdAt: Date) => void;
   deleteBinding: (objectId: string) => void;
@@ -91,7 +91,7 @@ export function createBatchWriter(connection: Database.Database, options: Writer
   const upsertSetting = connection.prepare(UPSERT_SETTING);
   const upsertBinding = connection.prepare(UPSERT_BINDING);
   const deleteBinding = connection.prepare(DELETE_BINDING);
-  const writeRecords = connection.transaction((batch: readonly RequestRecord[]) => {
+  const writeEntries = connection.transaction((batch: readonly LogEntry[]) => {
     for (const entry of batch) insertLog.run(logParams(entry, options));
     for (const delta of rollupDeltas(batch)) {
       upsertRollup.run(storedTime(delta.hour), delta.keyId, delta.model, delta.tokenId, delta.requests, delta.errors, delta.promptTokens, delta.completionTokens, delta.latencyMs, delta.costUsd, delta.unpriced);
@@ -103,7 +103,7 @@ export function createBatchWriter(connection: Database.Database, options: Writer
     for (const [id, at] of latestBy(batch, (entry) => entry.tokenId)) touchToken.run(storedTime(at), id);
   });
   return {
-    writeRecords,
+    writeEntries,
     writeSetting: (key, value) => upsertSetting.run(key, value, storedTime(new Date())),
     writeBinding: (objectId, keyId, kind, createdAt) => upsertBinding.run(objectId, keyId, kind, storedTime(createdAt)),
     deleteBinding: (objectId) => deleteBinding.run(objectId),

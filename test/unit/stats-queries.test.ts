@@ -9,18 +9,18 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { migrate } from "../../scripts/migrate.mjs";
 import { createBatchWriter } from "@/lib/usage/write-batch";
 import { figures, perKey, perModel, perToken, series, splitRange, totals } from "@/lib/usage/stats-queries";
-import type { RequestRecord } from "@/lib/usage/recorder";
+import type { LogEntry } from "@/lib/usage/request-log";
 import { rollupsFromLog, storedRollups } from "../helpers/rollups";
 
 const MIGRATIONS = path.resolve(import.meta.dirname, "../../prisma/migrations");
 
-const base: RequestRecord = {
+const base: LogEntry = {
   keyId: null, tokenId: null, source: "v1", method: "POST", endpoint: "/v1/chat/completions", model: null, stream: false, status: 200,
   attempts: [], latencyMs: 0, ttfbMs: null, promptTokens: null, completionTokens: null, cachedTokens: null, reasoningTokens: null, costUsd: null, error: null, requestId: null, upstreamRequestId: null,
   requestBody: null, responseBody: null, responseStream: null, createdAt: new Date(0),
 };
 const at = (time: string) => new Date(`2026-01-01T${time}Z`);
-const row = (time: string, fields: Partial<RequestRecord>): RequestRecord => ({
+const row = (time: string, fields: Partial<LogEntry>): LogEntry => ({
   ...base,
   ...fields,
   createdAt: at(time),
@@ -55,8 +55,8 @@ beforeEach(() => {
   db.prepare(`INSERT INTO "AccessToken" (id, hash, prefix) VALUES (1, 'th', 'kp-')`).run();
   const writer = createBatchWriter(db, { logBodyMaxBytes: 1000 });
   // Two batches, so rollup rows are added to as well as created.
-  writer.writeRecords(ROWS.slice(0, 4));
-  writer.writeRecords(ROWS.slice(4));
+  writer.writeEntries(ROWS.slice(0, 4));
+  writer.writeEntries(ROWS.slice(4));
 });
 
 afterEach(() => {
@@ -76,7 +76,7 @@ describe("hourly rollups", () => {
 
   it("group rows of the same hour, key, model and token into one, NULLs included", () => {
     const writer = createBatchWriter(db, { logBodyMaxBytes: 1000 });
-    writer.writeRecords([row("11:30:00", { status: 404, latencyMs: 2 }), row("11:40:00", { latencyMs: 3 })]);
+    writer.writeEntries([row("11:30:00", { status: 404, latencyMs: 2 }), row("11:40:00", { latencyMs: 3 })]);
     expect(db.prepare(`SELECT requests, errors, latencyMs FROM "UsageRollup" WHERE hour = '2026-01-01T11:00:00.000+00:00' AND keyId = 0`).all()).toEqual([
       { requests: 3, errors: 2, latencyMs: 6 },
     ]);
@@ -153,7 +153,7 @@ describe("statistics figures", () => {
 
   it("cost and unpriced requests, per token and for one token alone, from rollups and raw rows alike", () => {
     // Priced rows carry their cost; a row with tokens and no cost is unpriced; a row without tokens is neither.
-    createBatchWriter(db, { logBodyMaxBytes: 1000 }).writeRecords([
+    createBatchWriter(db, { logBodyMaxBytes: 1000 }).writeEntries([
       row("13:10:00", { keyId: 1, tokenId: 1, model: "a", promptTokens: 10, completionTokens: 5, costUsd: 0.25 }),
       row("13:20:00", { keyId: 1, tokenId: 1, model: "a", promptTokens: 10, completionTokens: 5, costUsd: 0.5 }),
       row("13:30:00", { keyId: 2, tokenId: 1, model: "made-up", promptTokens: 3, completionTokens: 3 }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fillSeries } from "@/lib/usage/series";
 import { usageDeltas } from "@/lib/usage/batch-totals";
-import type { RequestRecord } from "@/lib/usage/recorder";
+import type { LogEntry } from "@/lib/usage/request-log";
 
 describe("fillSeries", () => {
   it("puts rows in their buckets and fills the gaps with zeros", () => {
@@ -20,7 +20,7 @@ describe("fillSeries", () => {
 });
 
 describe("usageDeltas", () => {
-  const base: Omit<RequestRecord, "attempts" | "keyId"> = {
+  const base: Omit<LogEntry, "attempts" | "keyId"> = {
     tokenId: null, source: "v1", method: "POST", endpoint: "/v1/chat/completions", model: "m", stream: false, status: 200,
     latencyMs: 1, ttfbMs: 1, promptTokens: 10, completionTokens: 5, cachedTokens: null, reasoningTokens: null, costUsd: null, error: null, requestId: null, upstreamRequestId: null, requestBody: null, responseBody: null, responseStream: null,
     createdAt: new Date("2026-01-01T00:00:00Z"),

@@ -1,8 +1,8 @@
 import { route } from "@/lib/http/route";
 import { json } from "@/lib/http/respond";
 import { idParams } from "@/lib/http/params";
-import { getUsage } from "@/lib/usage/queries";
+import { getLogEntry } from "@/lib/usage/queries";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ auth: "admin", params: idParams }, async ({ params }) => json(await getUsage(params.id)));
+export const GET = route({ auth: "admin", params: idParams }, async ({ params }) => json(await getLogEntry(params.id)));

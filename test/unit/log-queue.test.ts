@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createRecordQueue, NOT_KEPT } from "@/lib/usage/record-queue";
-import type { RequestRecord } from "@/lib/usage/recorder";
+import { createLogQueue, NOT_KEPT } from "@/lib/usage/log-queue";
+import type { LogEntry } from "@/lib/usage/request-log";
 
-const row = (n: number, body: string | null = null): RequestRecord => ({
+const row = (n: number, body: string | null = null): LogEntry => ({
   keyId: 1, tokenId: null, source: "v1", method: "POST", endpoint: "/v1/chat/completions", model: "gpt-4o", stream: false,
   status: 200, attempts: [], latencyMs: n, ttfbMs: null, promptTokens: 1, completionTokens: 1, cachedTokens: null, reasoningTokens: null, costUsd: null, error: null,
   requestId: `r${n}`, upstreamRequestId: null, requestBody: body, responseBody: body, responseStream: null, createdAt: new Date(),
@@ -10,14 +10,14 @@ const row = (n: number, body: string | null = null): RequestRecord => ({
 
 /** A writer thread stand-in that fails while `failing` is set and remembers what it stored. */
 function fakeWriter() {
-  const stored: RequestRecord[] = [];
+  const stored: LogEntry[] = [];
   const keys: [number, unknown][] = [];
   const writer = {
     failing: false,
     attempts: 0,
     stored,
     keys,
-    write: async (batch: readonly RequestRecord[], updates: [number, unknown][]) => {
+    write: async (batch: readonly LogEntry[], updates: [number, unknown][]) => {
       writer.attempts += 1;
       if (writer.failing) throw new Error("SqliteError: database or disk is full");
       stored.push(...batch);
@@ -35,12 +35,12 @@ const until = async (check: () => boolean) => {
   }
 };
 
-describe("the record queue", () => {
+describe("the log queue", () => {
   it("keeps rows in order through a failing writer, retries with growing waits, and reports the failure until it recovers", async () => {
     const writer = fakeWriter();
-    const queue = createRecordQueue({ write: writer.write, flushDelayMs: 1, firstRetryMs: 10, longestRetryMs: 40 });
+    const queue = createLogQueue({ write: writer.write, flushDelayMs: 1, firstRetryMs: 10, longestRetryMs: 40 });
     writer.failing = true;
-    for (let n = 0; n < 5; n += 1) queue.record(row(n));
+    for (let n = 0; n < 5; n += 1) queue.add(row(n));
     await until(() => writer.attempts >= 4);
     expect(queue.status()).toMatchObject({ queued: 5, failing: true, lastError: "SqliteError: database or disk is full", dropped: 0 });
     writer.failing = false;
@@ -52,12 +52,12 @@ describe("the record queue", () => {
   it("drops what passes its bound, counted, and keeps rows without bodies when bodies would pass theirs", async () => {
     const writer = fakeWriter();
     writer.failing = true;
-    const queue = createRecordQueue({ write: writer.write, maxRecords: 3, maxBodyBytes: 100, flushDelayMs: 1, firstRetryMs: 1000 });
-    queue.record(row(0, "x".repeat(40)));
-    queue.record(row(1, "y".repeat(40)));
-    queue.record(row(2));
-    queue.record(row(3));
-    queue.record(row(4));
+    const queue = createLogQueue({ write: writer.write, maxRecords: 3, maxBodyBytes: 100, flushDelayMs: 1, firstRetryMs: 1000 });
+    queue.add(row(0, "x".repeat(40)));
+    queue.add(row(1, "y".repeat(40)));
+    queue.add(row(2));
+    queue.add(row(3));
+    queue.add(row(4));
     expect(queue.status()).toMatchObject({ queued: 3, dropped: 2, bodiesDropped: 1 });
     writer.failing = false;
     expect(await queue.drain(Date.now() + 5000)).toBe(0);
@@ -66,7 +66,7 @@ describe("the record queue", () => {
 
   it("stores key updates with the rows, the newest value of each field winning, also across a failed write", async () => {
     const writer = fakeWriter();
-    const queue = createRecordQueue({ write: writer.write, flushDelayMs: 1, firstRetryMs: 5 });
+    const queue = createLogQueue({ write: writer.write, flushDelayMs: 1, firstRetryMs: 5 });
     writer.failing = true;
     queue.updateKey(7, { state: { status: "invalid", coolingUntil: null, lastError: "bad" } });
     await until(() => writer.attempts >= 1);
@@ -80,8 +80,8 @@ describe("the record queue", () => {
   it("gives up at the deadline when the writer keeps failing and says how many rows are left", async () => {
     const writer = fakeWriter();
     writer.failing = true;
-    const queue = createRecordQueue({ write: writer.write, flushDelayMs: 1, firstRetryMs: 5 });
-    for (let n = 0; n < 4; n += 1) queue.record(row(n));
+    const queue = createLogQueue({ write: writer.write, flushDelayMs: 1, firstRetryMs: 5 });
+    for (let n = 0; n < 4; n += 1) queue.add(row(n));
     expect(await queue.drain(Date.now() + 100)).toBe(4);
     expect(writer.stored).toEqual([]);
   });

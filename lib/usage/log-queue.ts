@@ -1,11 +1,11 @@
 import { logError, logInfo, logWarn } from "../log";
-import type { RequestRecord } from "./recorder";
+import type { LogEntry } from "./request-log";
 import type { KeyUpdate } from "./write-upkeep";
 
 type KeyUpdates = [number, KeyUpdate][];
 
 export type QueueOptions = {
-  write: (batch: readonly RequestRecord[], keyUpdates: KeyUpdates) => Promise<void>;
+  write: (batch: readonly LogEntry[], keyUpdates: KeyUpdates) => Promise<void>;
   /** Rows held while the database cannot take them: beyond this, new rows are dropped (counted, logged, shown in health). */
   maxRecords?: number;
   /** Bytes of bodies held while waiting: beyond this, new rows are kept without their bodies. */
@@ -18,8 +18,8 @@ export type QueueOptions = {
 
 export type WriterStatus = { queued: number; dropped: number; bodiesDropped: number; failing: boolean; lastError: string | null; failingSince: string | null };
 
-export type RecordQueue = {
-  record: (entry: RequestRecord) => void;
+export type LogQueue = {
+  add: (entry: LogEntry) => void;
   updateKey: (id: number, update: KeyUpdate) => void;
   discardKeyUpdate: (id: number) => void;
   status: () => WriterStatus;
@@ -28,16 +28,16 @@ export type RecordQueue = {
 
 export const NOT_KEPT = "[not kept: the log writer was behind]";
 
-const bodyBytes = (entry: RequestRecord) => (entry.requestBody?.length ?? 0) + (entry.responseBody?.length ?? 0) + (entry.responseStream?.bytes.byteLength ?? 0);
+const bodyBytes = (entry: LogEntry) => (entry.requestBody?.length ?? 0) + (entry.responseBody?.length ?? 0) + (entry.responseStream?.bytes.byteLength ?? 0);
 
 /**
  * Log rows and key updates on their way to the writer thread: batched, retried with backoff
  * while the database fails (rows wait, in order), bounded so that a long outage costs rows —
  * counted, logged, shown — rather than the process's memory.
  */
-export function createRecordQueue(options: QueueOptions): RecordQueue {
+export function createLogQueue(options: QueueOptions): LogQueue {
   const { write, maxRecords = 50_000, maxBodyBytes = 128 * 1024 * 1024, flushDelayMs = 200, batchSize = 500, firstRetryMs = 250, longestRetryMs = 30_000 } = options;
-  const queue: RequestRecord[] = [];
+  const queue: LogEntry[] = [];
   const keyUpdates = new Map<number, KeyUpdate>();
   let queuedBodyBytes = 0;
   /** Rows handed to the writer and not yet stored. */
@@ -59,7 +59,7 @@ export function createRecordQueue(options: QueueOptions): RecordQueue {
     timer.unref();
   };
 
-  const requeue = (batch: RequestRecord[], updates: KeyUpdates, error: unknown) => {
+  const requeue = (batch: LogEntry[], updates: KeyUpdates, error: unknown) => {
     queue.unshift(...batch);
     // Values learned while the write was under way are newer than the ones that failed.
     for (const [id, update] of updates) keyUpdates.set(id, { ...update, ...keyUpdates.get(id) });
@@ -98,7 +98,7 @@ export function createRecordQueue(options: QueueOptions): RecordQueue {
   };
 
   return {
-    record: (entry) => {
+    add: (entry) => {
       if (queue.length + inFlight >= maxRecords) {
         dropped += 1;
         // Once per thousand, so a long outage does not flood the log.

@@ -1,6 +1,6 @@
 import { singleton } from "../singleton";
 import { writeBatch } from "./log-writer";
-import { createRecordQueue, type RecordQueue } from "./record-queue";
+import { createLogQueue, type LogQueue } from "./log-queue";
 import type { KeyUpdate } from "./write-upkeep";
 
 /**
@@ -19,12 +19,12 @@ export type AttemptOutcome =
   | "connection"
   | "aborted";
 
-export type AttemptRecord = { keyId: number; failed: boolean; outcome: AttemptOutcome };
+export type LoggedAttempt = { keyId: number; failed: boolean; outcome: AttemptOutcome };
 
 /** A streamed answer's bytes for the log; parts may have gone ahead to the writer (`continued`). */
-export type RecordedStream = { id: number; bytes: Uint8Array; continued: boolean };
+export type LoggedStream = { id: number; bytes: Uint8Array; continued: boolean };
 
-export type RequestRecord = {
+export type LogEntry = {
   keyId: number | null;
   tokenId: number | null;
   source: "v1" | "playground";
@@ -33,7 +33,7 @@ export type RequestRecord = {
   model: string | null;
   stream: boolean;
   status: number;
-  attempts: AttemptRecord[];
+  attempts: LoggedAttempt[];
   latencyMs: number;
   ttfbMs: number | null;
   promptTokens: number | null;
@@ -48,15 +48,15 @@ export type RequestRecord = {
   requestBody: string | null;
   responseBody: string | null;
   /** A streamed answer, rebuilt into responseBody by the log writer (off the request's thread). */
-  responseStream: RecordedStream | null;
+  responseStream: LoggedStream | null;
   createdAt: Date;
 };
 
-const queue = singleton<RecordQueue>("recorder", () => createRecordQueue({ write: writeBatch }));
+const queue = singleton<LogQueue>("requestLog", () => createLogQueue({ write: writeBatch }));
 
-/** Queues one request's outcome; the write happens off the request's path, batched (see record-queue.ts). */
-export function record(entry: RequestRecord): void {
-  queue.record(entry);
+/** Queues one request's outcome; the write happens off the request's path, batched (see log-queue.ts). */
+export function logRequest(entry: LogEntry): void {
+  queue.add(entry);
 }
 
 /**
@@ -74,11 +74,11 @@ export function discardKeyUpdate(id: number): void {
 }
 
 /** The writer's health, for /api/health and the dashboard. */
-export function writerStatus(): ReturnType<RecordQueue["status"]> {
+export function writerStatus(): ReturnType<LogQueue["status"]> {
   return queue.status();
 }
 
 /** At shutdown: writes until the queue is empty or `deadline` passes; returns the rows that could not be written. */
-export function drainRecords(deadline: number): Promise<number> {
+export function drainLog(deadline: number): Promise<number> {
   return queue.drain(deadline);
 }
