@@ -28,7 +28,10 @@ const attacker = test.extend<{ evil: Awaited<ReturnType<typeof startAttacker>> }
   },
 });
 
-type Lists = { keys: unknown; tokens: unknown };
+type Named = { id: number; name: string; maskedKey?: string; prefix?: string; status?: string };
+/** What an attack could change: which keys and tokens exist, their names and statuses (not their use, which other tests' traffic moves). */
+type Lists = { keys: Named[]; tokens: Named[] };
+const identities = (rows: { data: Named[] }) => rows.data.map(({ id, name, maskedKey, prefix, status }) => ({ id, name, maskedKey, prefix, status }));
 
 async function expectRefused(response: Response, { cookieShown = true } = {}): Promise<void> {
   expect(response.status()).toBe(403);
@@ -38,7 +41,7 @@ async function expectRefused(response: Response, { cookieShown = true } = {}): P
 }
 
 attacker("a page on another port cannot change anything with the admin's cookie, nor frame the dashboard", async ({ adminPage, context, api, evil, keypool }) => {
-  const lists = async (): Promise<Lists> => ({ keys: await (await api("/api/keys")).json(), tokens: await (await api("/api/tokens")).json() });
+  const lists = async (): Promise<Lists> => ({ keys: identities(await (await api("/api/keys")).json()), tokens: identities(await (await api("/api/tokens")).json()) });
   const before = await lists();
   expect(adminPage.url()).toBe("about:blank");
   const kp = keypool.server.url;
