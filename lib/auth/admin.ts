@@ -8,7 +8,12 @@ import { logError, logInfo } from "../log";
 
 const ADMIN_HASH_SETTING = "admin.keyHash";
 const HMAC_PREFIX = "hmac-sha256:";
-const state = singleton<{ hash: string | null }>("adminKey", () => ({ hash: null }));
+/**
+ * `hash` is what is stored. `digest`, the key's plain SHA-256, is held in memory only, once the
+ * key is known (configured, or matched once): checking a Bearer on /v1 then costs the one hash the
+ * token lookup already made, instead of an HMAC per request.
+ */
+const state = singleton<{ hash: string | null; digest: string | null }>("adminKey", () => ({ hash: null, digest: null }));
 
 /**
  * The stored form of the admin key: an HMAC under KEYPOOL_SECRET, so a copy of the database
@@ -36,6 +41,7 @@ export async function ensureAdminKey(): Promise<void> {
   const stored = (await db.setting.findUnique({ where: { key: ADMIN_HASH_SETTING } }))?.value;
   if (!configured && stored) {
     state.hash = stored;
+    state.digest = null;
     return;
   }
   let key = configured;
@@ -54,11 +60,15 @@ export async function ensureAdminKey(): Promise<void> {
     }
   }
   state.hash = hash;
+  state.digest = sha256(key);
 }
 
-export function isAdminKey(candidate: string): boolean {
+/** `digest`: the candidate's SHA-256, when the caller has it already. */
+export function isAdminKey(candidate: string, digest = sha256(candidate)): boolean {
+  if (state.digest !== null) return safeEqual(digest, state.digest);
   const stored = state.hash;
   if (stored === null || !sameKey(stored, candidate)) return false;
+  state.digest = digest;
   // A hash from an earlier version is replaced once the key is known.
   if (!stored.startsWith(HMAC_PREFIX)) {
     state.hash = adminHash(candidate);

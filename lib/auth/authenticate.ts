@@ -1,3 +1,4 @@
+import { sha256 } from "../crypto/hash";
 import { CLIENT_IP_HEADER } from "../proxy/headers";
 import { isAdminKey } from "./admin";
 import { forgetGuesses, guessingRefusal, noteFailedGuess } from "./guess-limit";
@@ -21,11 +22,12 @@ export function bearerFrom(authorization: string | null | undefined): string | n
 export function bearerPrincipal(authorization: string | null | undefined, client: string): Principal | null {
   const bearer = bearerFrom(authorization);
   if (!bearer) return null;
-  const tokenId = tokenIdFor(bearer);
+  const digest = sha256(bearer);
+  const tokenId = tokenIdFor(bearer, digest);
   if (tokenId !== null) return { kind: "client", tokenId };
   const refusal = guessingRefusal(client);
   if (refusal) throw refusal;
-  if (isAdminKey(bearer)) {
+  if (isAdminKey(bearer, digest)) {
     forgetGuesses(client);
     return { kind: "admin" };
   }

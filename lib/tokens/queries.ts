@@ -107,9 +107,9 @@ export async function reloadTokens(): Promise<void> {
   for (const row of rows) setTokenLimits(row.id, row.name, limitsOf(row), usage.get(row.id)?.costUsd ?? 0);
 }
 
-/** The token's id when the plaintext is a live client token. */
-export function tokenIdFor(plaintext: string): number | null {
-  return cache.byHash.get(sha256(plaintext)) ?? null;
+/** The token's id when the plaintext is a live client token; `digest`: its SHA-256, when the caller has it already. */
+export function tokenIdFor(plaintext: string, digest = sha256(plaintext)): number | null {
+  return cache.byHash.get(digest) ?? null;
 }
 
 export async function listTokens(): Promise<PublicToken[]> {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -121,6 +122,32 @@ describe("sessions", () => {
       expect(everywhere.status).toBe(200);
       expect(everywhere.headers.get("set-cookie")).toMatch(/Max-Age=0/);
       for (const session of [cookie, other]) expect((await fetch(`${server.url}/api/keys`, { headers: { cookie: session } })).status).toBe(401);
+    }, dataDir);
+  });
+});
+
+describe("an admin key stored by an earlier version", () => {
+  it("(a plain SHA-256) still lets the admin in, and is stored as an HMAC from then on", async () => {
+    const dataDir = tempDataDir();
+    const legacy = "legacy-admin-key-0123456789";
+    await withServer({}, async () => undefined, dataDir);
+    const db = new Database(path.join(dataDir, "keypool.db"));
+    db.prepare(`UPDATE Setting SET value = ? WHERE key = 'admin.keyHash'`).run(createHash("sha256").update(legacy).digest("hex"));
+    db.close();
+    // No ADMIN_KEY: the stored hash is the only record of the key.
+    await withServer({ ADMIN_KEY: "" }, async (server) => {
+      expect((await fetch(`${server.url}/api/keys`, { headers: { authorization: `Bearer ${legacy}` } })).status).toBe(200);
+      expect((await fetch(`${server.url}/api/keys`, { headers: { authorization: "Bearer not-the-legacy-key-0123" } })).status).toBe(401);
+      await expect
+        .poll(() => {
+          const view = new Database(path.join(dataDir, "keypool.db"), { readonly: true });
+          try {
+            return (view.prepare(`SELECT value FROM Setting WHERE key = 'admin.keyHash'`).get() as { value: string }).value;
+          } finally {
+            view.close();
+          }
+        })
+        .toMatch(/^hmac-sha256:/);
     }, dataDir);
   });
 });
