@@ -1,4 +1,5 @@
 import { ApiError } from "../http/errors";
+import { singleton } from "../singleton";
 import { recordKeyUpdate } from "../usage/request-log";
 import type { PoolKey, Refusal } from "./status";
 
@@ -9,6 +10,25 @@ export type Need = { model: string | null; endpoint: string };
 const LISTED_MODEL_ENDPOINTS = new Set(["chat", "completions", "embeddings", "responses", "audio", "images", "moderations"]);
 /** Learned model refusals per key: a client that invents model names must not grow the table without bound. */
 const MAX_MODEL_REFUSALS = 100;
+
+const modelNames = singleton("modelNames", () => new Map<string, string>());
+
+/**
+ * A key's model list, its names shared with every other key's: a large pool whose keys list the
+ * same hundred models holds each name once, not once per key.
+ */
+export function modelSet(names: Iterable<string>): ReadonlySet<string> {
+  const set = new Set<string>();
+  for (const name of names) {
+    let shared = modelNames.get(name);
+    if (shared === undefined) {
+      shared = name;
+      modelNames.set(name, name);
+    }
+    set.add(shared);
+  }
+  return set;
+}
 
 /** The endpoint family a scope covers: the path's first segment ("chat" for chat/completions, "files", …). */
 export function endpointOf(path: string): string {

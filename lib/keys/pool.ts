@@ -3,7 +3,7 @@ import { decrypt } from "../crypto/cipher";
 import { secret } from "../crypto/secret";
 import { singleton } from "../singleton";
 import { recordKeyUpdate } from "../usage/request-log";
-import { parseRefusals } from "./capabilities";
+import { modelSet, parseRefusals } from "./capabilities";
 import type { Key } from "../generated/prisma/client";
 import type { KeyStatus, PoolKey } from "./status";
 
@@ -24,7 +24,7 @@ function toPoolKey(row: StoredKey): PoolKey {
     coolingUntil: row.coolingUntil,
     lastError: row.lastError,
     caps: { rpm: row.rpm, dailyBudgetUsd: row.dailyBudgetUsd },
-    models: row.modelsSyncedAt ? new Set((row.models ?? []).map((entry) => entry.model)) : null,
+    models: row.modelsSyncedAt ? modelSet((row.models ?? []).map((entry) => entry.model)) : null,
     refusals: parseRefusals(row.refusals),
   };
 }

@@ -3,7 +3,7 @@ import { env } from "../env";
 import { ApiError } from "../http/errors";
 import { logError, logInfo } from "../log";
 import { singleton } from "../singleton";
-import { forgetRefusals } from "../keys/capabilities";
+import { forgetRefusals, modelSet } from "../keys/capabilities";
 import { currentKeys, markKey, poolKey } from "../keys/pool";
 import type { PoolKey } from "../keys/status";
 import { keyVerdictOf } from "../keys/verdict";
@@ -43,7 +43,7 @@ async function recordKeyModels(key: PoolKey, models: readonly UpstreamModel[]): 
   ]);
   const current = poolKey(key.id);
   if (!current) return;
-  current.models = new Set(names);
+  current.models = modelSet(names);
   // The fresh list is what the key may use now; a model refused before is tried again.
   forgetRefusals(current, "model:");
 }
