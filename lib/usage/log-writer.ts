@@ -1,7 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { env } from "../env";
-import { logError } from "../log";
-import { singleton } from "../singleton";
+import { workerClient, type WorkerReply } from "../worker-client";
 import type { LogEntry } from "./request-log";
 import type { KeyUpdate, PruneStep } from "./write-upkeep";
 
@@ -14,52 +13,19 @@ type Command =
   | { kind: "binding"; objectId: string; keyId: number; objectKind: string; createdAt: Date }
   | { kind: "unbinding"; objectId: string };
 export type WriterRequest = Command & { id: number };
-/** `value`: what a command that reads or counts found (an id, a number of rows). */
-export type WriterReply = { id: number; error: string | null; value?: number };
-
-type Pending = { resolve: (value: number) => void; reject: (error: Error) => void };
-type WriterState = { worker: Worker | null; nextId: number; pending: Map<number, Pending> };
+/** `value`: what a command that reads or counts found (an id, a number of rows); 0 for the others. */
+export type WriterReply = WorkerReply<number>;
 
 /** The writer's own thread may wait for a lock (only logging waits with it), but not so long that a failing database goes unseen. */
 const WRITER_BUSY_TIMEOUT_MS = 2000;
 
-const state = singleton<WriterState>("logWriter", () => ({ worker: null, nextId: 1, pending: new Map() }));
-
-/** Starts the writer thread on first use; a thread that died is replaced on the next write. */
-function worker(): Worker {
-  if (state.worker) return state.worker;
+// An idle writer must not keep a stopping process alive; one that owes writes must.
+const send = workerClient<Command, number>("log writer", () => {
   const { databasePath, LOG_BODY_MAX_BYTES } = env();
-  const started = new Worker(new URL("./log-writer.worker.ts", import.meta.url), {
+  return new Worker(new URL("./log-writer.worker.ts", import.meta.url), {
     workerData: { databasePath, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS, logBodyMaxBytes: LOG_BODY_MAX_BYTES },
   });
-  started.on("message", (reply: WriterReply) => {
-    const pending = state.pending.get(reply.id);
-    state.pending.delete(reply.id);
-    if (state.pending.size === 0) started.unref();
-    if (reply.error === null) pending?.resolve(reply.value ?? 0);
-    else pending?.reject(new Error(reply.error));
-  });
-  started.on("error", (error) => logError("the log writer thread failed", error));
-  started.on("exit", () => {
-    state.worker = null;
-    for (const pending of state.pending.values()) pending.reject(new Error("the log writer thread stopped"));
-    state.pending.clear();
-  });
-  // An idle writer must not keep a stopping process alive; one that owes writes must.
-  started.unref();
-  state.worker = started;
-  return started;
-}
-
-function send(command: Command): Promise<number> {
-  const id = state.nextId++;
-  return new Promise((resolve, reject) => {
-    const thread = worker();
-    state.pending.set(id, { resolve, reject });
-    thread.ref();
-    thread.postMessage({ ...command, id } satisfies WriterRequest);
-  });
-}
+});
 
 const done = async (sent: Promise<number>): Promise<void> => {
   await sent;

@@ -4,6 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { createBatchWriter, type WriterOptions } from "./write-batch";
 import { createUpkeepWriter } from "./write-upkeep";
+import { errorText } from "../worker-client";
 import type { WriterReply, WriterRequest } from "./log-writer";
 
 const { databasePath, busyTimeoutMs, ...options } = workerData as WriterOptions & { databasePath: string; busyTimeoutMs: number };
@@ -40,7 +41,7 @@ function handle(request: WriterRequest): number | undefined {
 parentPort?.on("message", (request: WriterRequest) => {
   let reply: WriterReply;
   try {
-    reply = { id: request.id, error: null, value: handle(request) };
+    reply = { id: request.id, error: null, value: handle(request) ?? 0 };
   } catch (error) {
     // A failed COMMIT (a full disk, a lock held too long) must not leave the connection inside a
     // transaction: every later write would fail with it.
@@ -51,7 +52,7 @@ parentPort?.on("message", (request: WriterRequest) => {
         // Already rolled back by SQLite itself.
       }
     }
-    reply = { id: request.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    reply = { id: request.id, error: errorText(error) };
   }
   parentPort?.postMessage(reply);
 });

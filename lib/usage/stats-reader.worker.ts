@@ -2,6 +2,7 @@
 // long range takes its time here and never holds up the thread that serves /v1.
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
+import { errorText } from "../worker-client";
 import { figures } from "./stats-queries";
 import type { ReaderReply, ReaderRequest } from "./stats-reader";
 
@@ -11,9 +12,9 @@ const connection = new Database(databasePath, { readonly: true, fileMustExist: t
 parentPort?.on("message", ({ id, ...request }: ReaderRequest) => {
   let reply: ReaderReply;
   try {
-    reply = { id, figures: figures(connection, request), error: null };
+    reply = { id, value: figures(connection, request), error: null };
   } catch (error) {
-    reply = { id, figures: null, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    reply = { id, error: errorText(error) };
   }
   parentPort?.postMessage(reply);
 });
