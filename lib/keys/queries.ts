@@ -6,6 +6,7 @@ import { secret } from "../crypto/secret";
 import { badRequest, notFound } from "../http/errors";
 import { isWellFormedKey, splitPasted } from "./parse";
 import { syncNewKeys } from "../models/sync";
+import { sumsOf } from "../usage/sums";
 import { parseRefusals } from "./capabilities";
 import { discardKeyUpdate } from "../usage/request-log";
 import { addToPool, poolKey, refreshInPool, removeFromPool } from "./pool";
@@ -61,17 +62,7 @@ async function usageByKey(where: { keyId?: number } = {}): Promise<Map<number, U
     where,
     _sum: { requests: true, errors: true, promptTokens: true, completionTokens: true },
   });
-  return new Map(
-    rows.map((row) => [
-      row.keyId,
-      {
-        requests: row._sum.requests ?? 0,
-        errors: row._sum.errors ?? 0,
-        promptTokens: row._sum.promptTokens ?? 0,
-        completionTokens: row._sum.completionTokens ?? 0,
-      },
-    ]),
-  );
+  return new Map(rows.map((row) => [row.keyId, sumsOf(row._sum)]));
 }
 
 export async function listKeys(): Promise<PublicKey[]> {

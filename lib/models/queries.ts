@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { db } from "../db";
 import { notFound } from "../http/errors";
+import { sumsOf } from "../usage/sums";
 import { priceOf, setPriceOverrides, type Price } from "../cost/prices";
 import { refreshKnownModels } from "../metrics/known-models";
 
@@ -104,16 +105,7 @@ export async function listModels(filter: { enabled?: boolean } = {}): Promise<Pu
     db.usageStat.groupBy({ by: ["model"], _sum: { requests: true, errors: true, promptTokens: true, completionTokens: true }, _max: { lastUsedAt: true } }),
   ]);
   const byModel = new Map(
-    usage.map((row) => [
-      row.model,
-      {
-        requests: row._sum.requests ?? 0,
-        errors: row._sum.errors ?? 0,
-        promptTokens: row._sum.promptTokens ?? 0,
-        completionTokens: row._sum.completionTokens ?? 0,
-        lastUsedAt: row._max.lastUsedAt?.toISOString() ?? null,
-      },
-    ]),
+    usage.map((row) => [row.model, { ...sumsOf(row._sum), lastUsedAt: row._max.lastUsedAt?.toISOString() ?? null }]),
   );
   return rows.map((row) => toPublic(row, byModel.get(row.name)));
 }

@@ -3,6 +3,7 @@ import { db } from "../db";
 import { randomToken, sha256 } from "../crypto/hash";
 import { notFound } from "../http/errors";
 import { singleton } from "../singleton";
+import { sumsOf } from "../usage/sums";
 import type { AccessToken } from "../generated/prisma/client";
 import { forgetToken, setTokenLimits, tokenLimitsSchema, type TokenLimits } from "./limits";
 
@@ -84,18 +85,7 @@ async function monthUsage(where: { tokenId?: number } = {}): Promise<Map<number,
     where: { ...where, hour: { gte: monthStart() } },
     _sum: { requests: true, promptTokens: true, completionTokens: true, costUsd: true, unpriced: true },
   });
-  return new Map(
-    rows.map((row) => [
-      row.tokenId,
-      {
-        requests: row._sum.requests ?? 0,
-        promptTokens: row._sum.promptTokens ?? 0,
-        completionTokens: row._sum.completionTokens ?? 0,
-        costUsd: row._sum.costUsd ?? 0,
-        unpriced: row._sum.unpriced ?? 0,
-      },
-    ]),
-  );
+  return new Map(rows.map((row) => [row.tokenId, sumsOf(row._sum)]));
 }
 
 // /v1 authenticates every call: token hashes and limits are held in memory, loaded at boot and kept in step with every change.

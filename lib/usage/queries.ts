@@ -19,32 +19,8 @@ export const logQuerySchema = z.object({
 });
 export type LogQuery = z.infer<typeof logQuerySchema>;
 
-export type LogSummary = {
-  id: number;
-  createdAt: string;
-  keyId: number | null;
-  maskedKey: string | null;
-  keyName: string | null;
-  tokenId: number | null;
-  source: string;
-  method: string;
-  endpoint: string;
-  model: string | null;
-  stream: boolean;
-  status: number;
-  attempts: number;
-  latencyMs: number;
-  ttfbMs: number | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  cachedTokens: number | null;
-  reasoningTokens: number | null;
-  /** USD; null when the model has no price or no tokens were reported. */
-  costUsd: number | null;
-  error: string | null;
-  requestId: string | null;
-  upstreamRequestId: string | null;
-};
+/** A row of the request log as the API shows it: its stored fields, the time as ISO text, the key masked. */
+export type LogSummary = Omit<SummaryRow, "key" | "createdAt"> & { createdAt: string; maskedKey: string | null; keyName: string | null };
 export type LogDetail = LogSummary & { requestBody: string | null; responseBody: string | null };
 
 // A stream that broke off after its 200 is an error: its row carries the error.
