@@ -1,7 +1,7 @@
 import { sha256 } from "../crypto/hash";
 import { CLIENT_IP_HEADER } from "../proxy/headers";
 import { isAdminKey } from "./admin";
-import { forgetGuesses, guessingRefusal, noteFailedGuess } from "./guess-limit";
+import { judgeGuess } from "./guess-limit";
 import { isValidSession, sessionTokenFrom } from "./session";
 import { tokenIdFor } from "../tokens/queries";
 
@@ -25,14 +25,7 @@ export function bearerPrincipal(authorization: string | null | undefined, client
   const digest = sha256(bearer);
   const tokenId = tokenIdFor(bearer, digest);
   if (tokenId !== null) return { kind: "client", tokenId };
-  const refusal = guessingRefusal(client);
-  if (refusal) throw refusal;
-  if (isAdminKey(bearer, digest)) {
-    forgetGuesses(client);
-    return { kind: "admin" };
-  }
-  noteFailedGuess(client);
-  return null;
+  return judgeGuess(client, () => isAdminKey(bearer, digest)) ? { kind: "admin" } : null;
 }
 
 /** Who is calling the admin API: the admin (key or dashboard session), a client token, or nobody. */

@@ -16,11 +16,8 @@ function recent(client: string, now: number): number[] {
   return kept;
 }
 
-/**
- * A 429 for a client that sent MAX_FAILURES wrong credentials within the window; null otherwise.
- * Asked before the credential is judged, so a blocked client learns nothing about its guesses.
- */
-export function guessingRefusal(client: string, now = Date.now()): ApiError | null {
+/** A 429 for a client that sent MAX_FAILURES wrong credentials within the window; null otherwise. */
+function guessingRefusal(client: string, now = Date.now()): ApiError | null {
   const kept = recent(client, now);
   if (kept.length < MAX_FAILURES) return null;
   const retryAfterS = Math.max(1, Math.ceil((WINDOW_MS - (now - (kept[0] ?? now))) / 1000));
@@ -34,7 +31,7 @@ export function guessingRefusal(client: string, now = Date.now()): ApiError | nu
   );
 }
 
-export function noteFailedGuess(client: string, now = Date.now()): void {
+function noteFailedGuess(client: string, now = Date.now()): void {
   const kept = recent(client, now);
   if (!failures.has(client) && failures.size >= MAX_CLIENTS) {
     const oldest = failures.keys().next().value;
@@ -43,7 +40,18 @@ export function noteFailedGuess(client: string, now = Date.now()): void {
   failures.set(client, [...kept, now]);
 }
 
-/** A right admin key from this client: its earlier typos no longer count against it. */
-export function forgetGuesses(client: string): void {
-  failures.delete(client);
+/**
+ * Judges a credential (`isRight`) sent by `client`, on any path. A client over the limit is refused
+ * (a thrown 429) before its credential is looked at, so its guesses teach it nothing; a wrong one
+ * counts against it; a right one clears its earlier typos.
+ */
+export function judgeGuess(client: string, isRight: () => boolean): boolean {
+  const refusal = guessingRefusal(client);
+  if (refusal) throw refusal;
+  if (isRight()) {
+    failures.delete(client);
+    return true;
+  }
+  noteFailedGuess(client);
+  return false;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ApiError } from "../http/errors";
 import { isAdminKey } from "./admin";
-import { forgetGuesses, guessingRefusal, noteFailedGuess } from "./guess-limit";
+import { judgeGuess } from "./guess-limit";
 import { CLIENT_IP_HEADER } from "../proxy/headers";
 import { clearedSessionCookie, createSession, endSession, sessionTokenFrom } from "./session";
 
@@ -19,13 +19,7 @@ export function loginContext(headers: Headers, url: string): LoginContext {
 
 /** Trades the admin key for a session; the caller sets it as an HttpOnly cookie. */
 export async function login(context: LoginContext, adminKey: string): Promise<{ token: string; expiresAt: Date }> {
-  const refusal = guessingRefusal(context.client);
-  if (refusal) throw refusal;
-  if (!isAdminKey(adminKey)) {
-    noteFailedGuess(context.client);
-    throw new ApiError(401, "invalid_request_error", "invalid_admin_key", "Wrong admin key.");
-  }
-  forgetGuesses(context.client);
+  if (!judgeGuess(context.client, () => isAdminKey(adminKey))) throw new ApiError(401, "invalid_request_error", "invalid_admin_key", "Wrong admin key.");
   return createSession();
 }
 

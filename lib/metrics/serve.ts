@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isAdminKey } from "../auth/admin";
 import { bearerFrom } from "../auth/authenticate";
-import { forgetGuesses, guessingRefusal, noteFailedGuess } from "../auth/guess-limit";
+import { judgeGuess } from "../auth/guess-limit";
 import { safeEqual, sha256 } from "../crypto/hash";
 import { env } from "../env";
 import { ApiError, unauthorized } from "../http/errors";
@@ -33,13 +33,13 @@ export async function serveMetrics(req: IncomingMessage, res: ServerResponse): P
   if (!bearer) return replyError(res, denied);
   // A client token is a credential, only not for this: no guess to count against its address.
   if (tokenIdFor(bearer) !== null) return replyError(res, denied);
-  const refusal = guessingRefusal(client);
-  if (refusal) return replyError(res, refusal);
-  if (!isMetricsToken(bearer) && !isAdminKey(bearer)) {
-    noteFailedGuess(client);
-    return replyError(res, denied);
+  let allowed: boolean;
+  try {
+    allowed = judgeGuess(client, () => isMetricsToken(bearer) || isAdminKey(bearer));
+  } catch (refusal) {
+    return replyError(res, refusal as ApiError);
   }
-  forgetGuesses(client);
+  if (!allowed) return replyError(res, denied);
   const text = await metricsText();
   res.writeHead(200, { "content-type": metricsContentType(), "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
   res.end(req.method === "HEAD" ? undefined : text);
