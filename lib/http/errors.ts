@@ -30,7 +30,7 @@ export const unauthorized = (message: string) => new ApiError(401, "invalid_requ
 /** A failure inside KeyPool: the client learns nothing internal, the server log has the details. */
 export const internalError = () => new ApiError(500, "server_error", "internal_error", "Internal server error. The server log has the details.");
 /** A request that came after SIGTERM, or was still waiting when the grace period ran out: another instance may take it. */
-export const shuttingDown = () => new ApiError(503, "server_error", "shutting_down", "KeyPool is shutting down; retry the request.");
+export const shuttingDown = () => new ApiError(503, "server_error", "shutting_down", "KeyPool is shutting down; retry the request.", null, 1);
 export const notFound = (message: string) => new ApiError(404, "invalid_request_error", "not_found", message);
 export const tooLarge = (limit: number) =>
   new ApiError(413, "invalid_request_error", "request_too_large", `Request body is larger than ${limit} bytes (MAX_BODY_BYTES).`);

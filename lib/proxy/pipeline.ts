@@ -242,21 +242,15 @@ function deliverError(exchange: Exchange, { key, answer, text, message }: Answer
 }
 
 /** KeyPool answers for the upstream (a model no key has, an object whose key cannot serve it): no upstream call. */
-function refuse(exchange: Exchange, error: ApiError, reply: Reply): void {
-  exchange.finish({ status: error.status, error: error.message });
+function refuse(exchange: Exchange, error: ApiError, reply: Reply, keyId: number | null = null): void {
+  exchange.finish({ keyId, status: error.status, error: error.message });
   replyError(reply, error);
 }
 
 /** The breaker is open: a fast answer instead of waiting through every retry and timeout. */
 function refuseDuringOutage(exchange: Exchange, admission: Extract<Admission, { kind: "refuse" }>, reply: Reply): void {
-  const error = new ApiError(
-    503,
-    "server_error",
-    "upstream_unavailable",
-    `The upstream at OPENAI_BASE_URL is not answering (${admission.reason}); KeyPool is holding requests back and tries it again in ${admission.retryAfterS} s.`,
-  );
-  exchange.finish({ status: 503, error: error.message });
-  replyError(reply, error, { "retry-after": String(admission.retryAfterS) });
+  const message = `The upstream at OPENAI_BASE_URL is not answering (${admission.reason}); KeyPool is holding requests back and tries it again in ${admission.retryAfterS} s.`;
+  refuse(exchange, new ApiError(503, "server_error", "upstream_unavailable", message, null, admission.retryAfterS), reply);
 }
 
 /** The exchange was stopped before an answer reached the client. */
@@ -265,7 +259,7 @@ function stopped(exchange: Exchange, reply: Reply, keyId: number | null): void {
   if (reason?.code === "shutting_down") {
     const error = shuttingDown();
     exchange.finish({ keyId, status: 503, error: error.message });
-    if (!reply.headersSent && !reply.destroyed) replyError(reply, error, { "retry-after": "1" });
+    if (!reply.headersSent && !reply.destroyed) replyError(reply, error);
     return;
   }
   exchange.finish({ keyId, status: 499, error: "client closed the request" });
@@ -274,18 +268,15 @@ function stopped(exchange: Exchange, reply: Reply, keyId: number | null): void {
 function giveUp(exchange: Exchange, failure: Failure | null, need: Need, reply: Reply): void {
   if (failure?.answered) return deliverError(exchange, failure.answered, reply);
   const keyId = exchange.attempts.at(-1)?.keyId ?? null;
-  const error = failure
-    ? new ApiError(failure.status, "server_error", failure.status === 504 ? "upstream_timeout" : "upstream_unreachable", `${failure.message}. KeyPool tried ${exchange.attempts.length} time(s); check OPENAI_BASE_URL and the network.`)
-    : new ApiError(
-        503,
-        "server_error",
-        "no_available_key",
-        need.model === null
-          ? "No usable upstream key: every key is disabled, invalid, exhausted, cooling down or resting at its cap. Add or re-enable a key in the KeyPool dashboard."
-          : `No usable upstream key for \`${need.model}\`: every key whose project has it is disabled, invalid, exhausted, cooling down or resting at its cap. Add or re-enable such a key in the KeyPool dashboard.`,
-      );
-  exchange.finish({ keyId, status: error.status, error: error.message });
+  if (failure) {
+    const message = `${failure.message}. KeyPool tried ${exchange.attempts.length} time(s); check OPENAI_BASE_URL and the network.`;
+    return refuse(exchange, new ApiError(failure.status, "server_error", failure.status === 504 ? "upstream_timeout" : "upstream_unreachable", message), reply, keyId);
+  }
+  // With no key to try, the client may come back when the first resting or cooling key does.
   const waits = [nextCoolingEnd(Date.now()), nextCapEnd(currentKeys())].filter((wait): wait is number => wait !== null);
-  const retryAfter = failure || waits.length === 0 ? null : Math.min(...waits);
-  replyError(reply, error, retryAfter === null ? {} : { "retry-after": String(retryAfter) });
+  const message =
+    need.model === null
+      ? "No usable upstream key: every key is disabled, invalid, exhausted, cooling down or resting at its cap. Add or re-enable a key in the KeyPool dashboard."
+      : `No usable upstream key for \`${need.model}\`: every key whose project has it is disabled, invalid, exhausted, cooling down or resting at its cap. Add or re-enable such a key in the KeyPool dashboard.`;
+  refuse(exchange, new ApiError(503, "server_error", "no_available_key", message, null, waits.length === 0 ? null : Math.min(...waits)), reply, keyId);
 }

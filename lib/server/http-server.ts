@@ -81,7 +81,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
     // A request on a kept-alive connection after SIGTERM goes elsewhere: this process is leaving.
     // (Not in flight: behind a pipelined answer that closes the connection it may never be sent.)
     if (draining) {
-      replyError(res, shuttingDown(), { connection: "close", "retry-after": "1" });
+      replyError(res, shuttingDown(), { connection: "close" });
       return;
     }
     inflight.add(res);
