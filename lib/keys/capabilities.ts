@@ -31,7 +31,7 @@ export function modelSet(names: Iterable<string>): ReadonlySet<string> {
 }
 
 /** The endpoint family a scope covers: the path's first segment ("chat" for chat/completions, "files", …). */
-export function endpointOf(path: string): string {
+function endpointOf(path: string): string {
   return path.split("/", 1)[0] ?? "";
 }
 

@@ -28,7 +28,7 @@ function useOf(id: number, now: number): Use {
 }
 
 /** What the key already spent today (UTC), loaded at start from the hourly rollups. */
-export function setKeyDayCost(id: number, costUsd: number, now = Date.now()): void {
+function setKeyDayCost(id: number, costUsd: number, now = Date.now()): void {
   useOf(id, now).dayCostUsd = costUsd;
 }
 

@@ -6,9 +6,9 @@ import { singleton } from "../singleton";
 /** The catalogue is read again this often, besides after every change made through KeyPool. */
 const REFRESH_MS = 5 * 60_000;
 /** The label of a model KeyPool does not know: client-chosen names must not grow the series without end. */
-export const OTHER_MODEL = "other";
+const OTHER_MODEL = "other";
 /** The label of a request that names no model (GET /v1/models, files). */
-export const NO_MODEL = "none";
+const NO_MODEL = "none";
 
 const state = singleton("metricsKnownModels", () => ({ names: new Set<string>(), timer: null as NodeJS.Timeout | null }));
 

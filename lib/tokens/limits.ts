@@ -12,8 +12,6 @@ export type TokenLimits = {
   maxConcurrent: number | null;
 };
 
-export const NO_LIMITS: TokenLimits = { rpm: null, tpm: null, models: [], expiresAt: null, monthlyBudgetUsd: null, maxConcurrent: null };
-
 /** The limit fields of POST and PATCH /api/tokens; `null` removes a limit. */
 export const tokenLimitsSchema = z.object({
   rpm: z.number().int().positive().max(1_000_000).nullable().optional(),
@@ -31,7 +29,7 @@ type Usage = { name: string; limits: TokenLimits; requests: number[]; tokens: { 
 const state = singleton("tokenLimits", () => new Map<number, Usage>());
 
 /** "2026-11": budgets run per UTC calendar month. */
-export const monthOf = (at: number) => new Date(at).toISOString().slice(0, 7);
+const monthOf = (at: number) => new Date(at).toISOString().slice(0, 7);
 
 /** Sets (or replaces) a token's limits; they apply to its next request. `monthCostUsd` is what it already spent this month. */
 export function setTokenLimits(id: number, name: string, limits: TokenLimits, monthCostUsd?: number): void {

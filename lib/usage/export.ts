@@ -6,7 +6,7 @@ import { summarySelect, toSummary, logQuerySchema, logWhere, type LogSummary, ty
 /** Rows read per query while the file streams out, so a large log never sits in memory whole. */
 const PAGE_ROWS = 1000;
 /** The most rows one export holds; a longer log is cut (newest kept) and says so in X-KeyPool-Truncated. */
-export const EXPORT_MAX_ROWS = 100_000;
+const EXPORT_MAX_ROWS = 100_000;
 
 export const exportQuerySchema = logQuerySchema.omit({ page: true, pageSize: true }).extend({
   /** Fewer rows than the bound, if wanted. */

@@ -17,8 +17,8 @@ export const statsQuerySchema = z.object({
 });
 
 /** The longest range one statistics call covers, and the longest in hourly buckets (documented in the README). */
-export const MAX_RANGE_DAYS = 366;
-export const MAX_HOURLY_DAYS = 92;
+const MAX_RANGE_DAYS = 366;
+const MAX_HOURLY_DAYS = 92;
 
 type Totals = { requests: number; errors: number; errorRate: number; promptTokens: number; completionTokens: number; avgLatencyMs: number; costUsd: number; unpriced: number };
 /** `costUsd` sums the priced requests; `unpriced` counts those that used tokens of a model without a price. */

@@ -18,7 +18,7 @@ type UsageLike = {
 const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : null);
 
 /** Reads the usage block of chat/completions/embeddings ("prompt_tokens") and responses ("input_tokens"). */
-export function tokensFromUsage(usage: unknown): TokenCounts {
+function tokensFromUsage(usage: unknown): TokenCounts {
   if (!usage || typeof usage !== "object") return NO_TOKENS;
   const u = usage as UsageLike;
   return {
