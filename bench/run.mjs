@@ -19,11 +19,11 @@
 // Exit code 0 when the bench ran to the end, whether or not KeyPool met the targets; 1 otherwise.
 import { fork, spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
+import { freePort, sleep } from "./common.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BENCH = path.join(ROOT, "bench");
@@ -71,7 +71,6 @@ const MEASUREMENTS = CASES.length * Object.keys(TARGETS).length * CONFIG.rounds;
 const ESTIMATE_SECONDS = MEASUREMENTS * (CONFIG.seconds + 0.4) + 60;
 // Timeouts (up to 10 s past a window) can stretch the run; twice the estimate means something hangs.
 const MAX_SECONDS = setting("BENCH_MAX_SECONDS", Math.ceil(2 * ESTIMATE_SECONDS));
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Child processes. Every one is registered so that any way out (end, error, Ctrl-C, the time cap)
@@ -104,16 +103,6 @@ function forkServer(file, env) {
   const child = register(fork(path.join(BENCH, file), [], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] }), file);
   return new Promise((resolve) => {
     child.once("message", ({ port }) => resolve({ child, url: `http://127.0.0.1:${port}` }));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -15,12 +15,12 @@
 // Output: a markdown report on stdout. Every child is killed on the way out.
 import { fork, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { request } from "undici";
+import { freePort, sleep } from "./common.mjs";
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(process.env.KEYPOOL_ROOT ?? path.join(BENCH, ".."));
@@ -34,7 +34,6 @@ const ADMIN_KEY = "bench-admin-key-0123456789abcdef";
 const HEADERS = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
 const CHAT = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Name three colours." }] });
 const MODELS = ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "text-embedding-3-small", null];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const children = new Set();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keypool-stats-bench-"));
@@ -49,16 +48,6 @@ function track(child) {
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function startKeyPool(upstreamUrl) {

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { ADMIN_KEY } from "../test/helpers/keypool";
+import { parseCsv } from "../test/helpers/csv";
 import { expect, screenshot, test, uniqueKey } from "./fixtures";
 
 const masked = (key: string) => `sk-...${key.slice(-4)}`;
@@ -33,26 +34,6 @@ test("Try on a key opens the playground pinned to it: the reply comes from that 
   await expect(page).toHaveURL(/\/chat$/);
   await expect(page.getByTestId("pinned-key")).toHaveCount(0);
 });
-
-/** RFC 4180 rows (quoted fields may hold commas, "" and line breaks). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i] as string;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') (field += '"'), (i += 1);
-      else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") row.push(field), (field = "");
-    else if (char === "\r" && text[i + 1] === "\n") row.push(field), rows.push(row), (row = []), (field = ""), (i += 1);
-    else field += char;
-  }
-  return rows;
-}
 
 test("Download CSV on the Statistics page gives the request log's rows, with its filters", async ({ adminPage: page, keypool }) => {
   const key = uniqueKey("C");

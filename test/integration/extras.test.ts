@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
 import { ADMIN_KEY, adminFetch, replacePool, startKeyPool, waitForLogs, type KeyPoolServer } from "../helpers/keypool";
+import { parseCsv } from "../helpers/csv";
 
 // "Try" a key in the playground (POST /api/chat with keyId: that key only) and the request log
 // as CSV (GET /api/usage/export), against the real server and a fake OpenAI.
@@ -104,28 +105,6 @@ describe("trying one key in the playground", () => {
     await adminFetch(server, `/api/keys/${ids[0]}`, { method: "PUT", body: JSON.stringify({ status: "active" }) });
   });
 });
-
-/** RFC 4180, as a spreadsheet reads it: quoted fields may hold commas, quotes ("") and line breaks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i] as string;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') (field += '"'), (i += 1);
-      else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") row.push(field), (field = "");
-    else if (char === "\r" && text[i + 1] === "\n") {
-      row.push(field), rows.push(row), (row = []), (field = ""), (i += 1);
-    } else field += char;
-  }
-  expect(field === "" && row.length === 0, "the file ends with a complete line").toBe(true);
-  return rows;
-}
 
 const COLUMNS = ["id", "createdAt", "requestId", "source", "method", "endpoint", "model", "stream", "status", "attempts", "latencyMs", "ttfbMs", "promptTokens", "completionTokens", "keyId", "key", "tokenId", "error"];
 
