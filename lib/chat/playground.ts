@@ -30,6 +30,8 @@ export function playgroundChat({ keyId, ...input }: ChatInput, signal: AbortSign
       tokenId: null,
       source: "playground",
       requestId,
+      // The route handler's response carries the request id already.
+      replyHeaders: {},
       keyId,
     },
     reply,

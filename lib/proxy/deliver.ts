@@ -15,7 +15,7 @@ import { isBodyTimeout, type UpstreamAnswer } from "./upstream";
 
 /** The upstream headers a client may see, plus (for the playground) the masked key that served. */
 export function servedHeaders(exchange: Exchange, key: PoolKey, upstream: IncomingHttpHeaders, bodyUnchanged: boolean): OutgoingHttpHeaders {
-  const headers = clientResponseHeaders(upstream, bodyUnchanged);
+  const headers = clientResponseHeaders(upstream, bodyUnchanged, exchange.request.replyHeaders);
   if (exchange.request.source === "playground") headers["x-keypool-key"] = maskKey(key.last4);
   return headers;
 }
@@ -221,5 +221,5 @@ function finishBytes(exchange: Exchange, reply: Reply, outcome: Outcome, error: 
   exchange.finish({ ...outcome, error: failure.message });
   if (reply.destroyed || exchange.stopped?.code === "client_closed") return;
   if (reply.headersSent) reply.destroy();
-  else replyError(reply, new ApiError(502, "server_error", failure.code, failure.message));
+  else replyError(reply, new ApiError(502, "server_error", failure.code, failure.message), exchange.request.replyHeaders);
 }

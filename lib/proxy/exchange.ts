@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { nowMs } from "../clock";
 import { env } from "../env";
 import { costOf } from "../cost/prices";
@@ -24,6 +24,11 @@ export type ProxyRequest = {
   source: LogEntry["source"];
   /** KeyPool's id for the request, as in the access log. */
   requestId: string | null;
+  /**
+   * Headers every answer to the request carries (its id and CORS on /v1), written with the others
+   * at once: a setHeader() before writeHead() makes Node copy every later header one by one.
+   */
+  replyHeaders: OutgoingHttpHeaders;
   /** A key the admin chose to try (the playground's "Try"): that key only, no rotation (lib/sticky/route.ts, chosenRoute). */
   keyId?: number;
 };

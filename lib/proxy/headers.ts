@@ -35,13 +35,17 @@ export function upstreamRequestHeaders(client: IncomingHttpHeaders): Record<stri
   return headers;
 }
 
-/** The upstream's answer headers a client may see; `content-length` only while the body passes unchanged. */
-export function clientResponseHeaders(upstream: IncomingHttpHeaders, bodyUnchanged: boolean): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {};
+/** Whether an upstream answer's header (its name in lower case) may reach the client. */
+export function passesToClient(name: string): boolean {
+  return PASS_RESPONSE.has(name) || PASS_RESPONSE_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/** `base`, then the upstream's answer headers a client may see; `content-length` only while the body passes unchanged. */
+export function clientResponseHeaders(upstream: IncomingHttpHeaders, bodyUnchanged: boolean, base: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { ...base };
   for (const name in upstream) {
     const value = upstream[name];
-    if (value === undefined) continue;
-    if (!PASS_RESPONSE.has(name) && !PASS_RESPONSE_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    if (value === undefined || !passesToClient(name)) continue;
     if (name === "content-length" && !bodyUnchanged) continue;
     headers[name] = value;
   }

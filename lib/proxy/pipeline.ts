@@ -68,7 +68,7 @@ export async function proxy(request: ProxyRequest, reply: Reply): Promise<void> 
     logError("proxying failed", error, { requestId: request.requestId });
     exchange.finish({ status: 500, error: scrubKeys(`KeyPool error: ${error instanceof Error ? error.message : String(error)}`) });
     if (reply.headersSent) reply.destroy();
-    else replyError(reply, internalError());
+    else replyError(reply, internalError(), request.replyHeaders);
   }
 }
 
@@ -244,7 +244,7 @@ function deliverError(exchange: Exchange, { key, answer, text, message }: Answer
 /** KeyPool answers for the upstream (a model no key has, an object whose key cannot serve it): no upstream call. */
 function refuse(exchange: Exchange, error: ApiError, reply: Reply, keyId: number | null = null): void {
   exchange.finish({ keyId, status: error.status, error: error.message });
-  replyError(reply, error);
+  replyError(reply, error, exchange.request.replyHeaders);
 }
 
 /** The breaker is open: a fast answer instead of waiting through every retry and timeout. */
@@ -259,7 +259,7 @@ function stopped(exchange: Exchange, reply: Reply, keyId: number | null): void {
   if (reason?.code === "shutting_down") {
     const error = shuttingDown();
     exchange.finish({ keyId, status: 503, error: error.message });
-    if (!reply.headersSent && !reply.destroyed) replyError(reply, error);
+    if (!reply.headersSent && !reply.destroyed) replyError(reply, error, exchange.request.replyHeaders);
     return;
   }
   exchange.finish({ keyId, status: 499, error: "client closed the request" });

@@ -3,6 +3,7 @@ import { bearerPrincipal } from "../auth/authenticate";
 import { env } from "../env";
 import { ApiError, badRequest, unauthorized } from "../http/errors";
 import { CORS_HEADERS, preflightHeaders } from "./cors";
+import { REQUEST_ID_HEADER } from "./headers";
 import { proxy } from "./pipeline";
 import { BodyAborted, readBody } from "./read-body";
 import { replyError } from "./reply";
@@ -31,9 +32,9 @@ function targetOf(url: string): Target | ApiError {
  * credentials only (a client token or the admin key); the dashboard's cookie means nothing here.
  */
 export async function serveV1(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-  for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value as string);
+  const replyHeaders = { ...CORS_HEADERS, [REQUEST_ID_HEADER]: requestId };
   if (req.method === "OPTIONS") {
-    res.writeHead(204, preflightHeaders(req));
+    res.writeHead(204, { ...replyHeaders, ...preflightHeaders(req) });
     res.end();
     return;
   }
@@ -41,16 +42,16 @@ export async function serveV1(req: IncomingMessage, res: ServerResponse, request
   try {
     principal = bearerPrincipal(req.headers.authorization, clientAddress(req));
   } catch (error) {
-    replyError(res, error as ApiError);
+    replyError(res, error as ApiError, replyHeaders);
     return;
   }
   if (!principal) {
-    replyError(res, unauthorized("Missing or unknown API key: send Authorization: Bearer <KeyPool client token>."));
+    replyError(res, unauthorized("Missing or unknown API key: send Authorization: Bearer <KeyPool client token>."), replyHeaders);
     return;
   }
   const target = targetOf(req.url ?? "/v1");
   if (target instanceof ApiError) {
-    replyError(res, target);
+    replyError(res, target, replyHeaders);
     return;
   }
   let body: Buffer | null = null;
@@ -60,7 +61,7 @@ export async function serveV1(req: IncomingMessage, res: ServerResponse, request
     } catch (error) {
       if (error instanceof BodyAborted) return;
       // What is left of the body is dropped by the server edge once the answer is out.
-      replyError(res, error as ApiError);
+      replyError(res, error as ApiError, replyHeaders);
       return;
     }
   }
@@ -73,6 +74,7 @@ export async function serveV1(req: IncomingMessage, res: ServerResponse, request
       tokenId: principal.kind === "client" ? principal.tokenId : null,
       source: "v1",
       requestId,
+      replyHeaders,
     },
     res,
   );

@@ -69,7 +69,6 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
   const server = http.createServer((req, res) => {
     const startedMs = performance.now();
     const requestId = newRequestId();
-    res.setHeader(REQUEST_ID_HEADER, requestId);
     const url = req.url ?? "/";
     res.once("close", () => {
       inflight.delete(res);
@@ -81,10 +80,11 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
     // A request on a kept-alive connection after SIGTERM goes elsewhere: this process is leaving.
     // (Not in flight: behind a pipelined answer that closes the connection it may never be sent.)
     if (draining) {
-      replyError(res, shuttingDown(), { connection: "close" });
+      replyError(res, shuttingDown(), { connection: "close", [REQUEST_ID_HEADER]: requestId });
       return;
     }
     inflight.add(res);
+    // /v1 writes the id with its answer's headers (see ProxyRequest.replyHeaders).
     if (isV1(url)) {
       serveV1(req, res, requestId).catch((error: unknown) => {
         logError("serving /v1 failed", error, { requestId });
@@ -92,6 +92,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
       });
       return;
     }
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     // On the edge too: a scrape never waits on Next, and it reads the pipeline's own counters.
     if (isMetricsPath(url)) {
       serveMetrics(req, res).catch((error: unknown) => {
