@@ -1,15 +1,11 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { currentKeys } from "../keys/pool";
 import { KEY_STATUSES } from "../keys/status";
 import { breakerStatus } from "../proxy/breaker";
 import { singleton } from "../singleton";
-import { isUnpriced } from "../usage/batch-totals";
 import type { LogEntry } from "../usage/request-log";
+import { countRequest, createFigures, figuresText } from "./figures";
 import { modelLabel } from "./known-models";
-
-/** Seconds; LLM answers take from a fraction of a second to minutes. */
-const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
-const FIRST_TOKEN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
 
 type RateLimits = { requests: number | null; tokens: number | null };
 
@@ -40,45 +36,7 @@ function createMetrics() {
     registry,
     rateLimits,
     ratelimitRemaining,
-    requests: new Counter({
-      name: "keypool_requests_total",
-      help: "Client requests on /v1 (and the playground) by the class of their status; an answer that ended with an error after a 2xx counts as 5xx, or 4xx when the client left",
-      labelNames: ["status_class", "model"] as const,
-      registers,
-    }),
-    attempts: new Counter({
-      name: "keypool_upstream_attempts_total",
-      help: "Upstream attempts by key and what the attempt's answer meant",
-      labelNames: ["key_id", "outcome"] as const,
-      registers,
-    }),
-    duration: new Histogram({
-      name: "keypool_request_duration_seconds",
-      help: "From a request's arrival to its recorded end (a stream's last byte)",
-      labelNames: ["model"] as const,
-      buckets: DURATION_BUCKETS,
-      registers,
-    }),
-    firstToken: new Histogram({
-      name: "keypool_time_to_first_token_seconds",
-      help: "Streamed answers: from the request's arrival to the first byte of the answer's body",
-      labelNames: ["model"] as const,
-      buckets: FIRST_TOKEN_BUCKETS,
-      registers,
-    }),
-    tokens: new Counter({
-      name: "keypool_tokens_total",
-      help: "Tokens the upstream reported (cached is part of prompt, reasoning part of completion)",
-      labelNames: ["kind", "model"] as const,
-      registers,
-    }),
-    cost: new Counter({ name: "keypool_cost_usd_total", help: "What the requests cost in USD, as priced when recorded", labelNames: ["model"] as const, registers }),
-    unpriced: new Counter({
-      name: "keypool_unpriced_requests_total",
-      help: "Requests that used tokens of a model without a price (not in keypool_cost_usd_total)",
-      labelNames: ["model"] as const,
-      registers,
-    }),
+    figures: createFigures(),
     keys: new Gauge({
       name: "keypool_keys",
       help: "Upstream keys in the pool by status",
@@ -103,29 +61,9 @@ function createMetrics() {
 
 const metrics = singleton("metrics", createMetrics);
 
-/** The request's class for keypool_requests_total: an answer that did not arrive whole is no success. */
-function statusClass(entry: LogEntry, clientLeft: boolean): string {
-  if (entry.status < 400 && entry.error !== null) return clientLeft ? "4xx" : "5xx";
-  return `${Math.floor(entry.status / 100)}xx`;
-}
-
-function addTokens(kind: string, model: string, count: number | null): void {
-  if (count) metrics.tokens.inc({ kind, model }, count);
-}
-
-/** Counts one finished request (called once, from Exchange.finish): a few label lookups, nothing more. */
+/** Counts one finished request (called once, from Exchange.finish). */
 export function observeRequest(entry: LogEntry, clientLeft: boolean): void {
-  const model = modelLabel(entry.model);
-  metrics.requests.inc({ status_class: statusClass(entry, clientLeft), model });
-  metrics.duration.observe({ model }, entry.latencyMs / 1000);
-  if (entry.stream && entry.ttfbMs !== null) metrics.firstToken.observe({ model }, entry.ttfbMs / 1000);
-  for (const attempt of entry.attempts) metrics.attempts.inc({ key_id: attempt.keyId, outcome: attempt.outcome });
-  addTokens("prompt", model, entry.promptTokens);
-  addTokens("completion", model, entry.completionTokens);
-  addTokens("cached", model, entry.cachedTokens);
-  addTokens("reasoning", model, entry.reasoningTokens);
-  if (entry.costUsd !== null) metrics.cost.inc({ model }, entry.costUsd);
-  else if (isUnpriced(entry)) metrics.unpriced.inc({ model });
+  countRequest(metrics.figures, modelLabel(entry.model), entry, clientLeft);
 }
 
 const remaining = (header: string | null) => {
@@ -147,6 +85,6 @@ export function observeRateLimits(keyId: number, requests: string | null, tokens
 
 export const metricsContentType = (): string => metrics.registry.contentType;
 
-export function metricsText(): Promise<string> {
-  return metrics.registry.metrics();
+export async function metricsText(): Promise<string> {
+  return `${await metrics.registry.metrics()}\n${figuresText(metrics.figures)}\n`;
 }

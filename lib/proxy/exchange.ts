@@ -4,7 +4,6 @@ import { env } from "../env";
 import { costOf } from "../cost/prices";
 import { noteKeyCost } from "../keys/caps";
 import { logRequest, type LoggedAttempt, type LogEntry } from "../usage/request-log";
-import { NO_TOKENS } from "../usage/tokens";
 import { settleTokenRequest } from "../tokens/limits";
 import { observeRequest } from "../metrics/registry";
 import type { PreparedBody } from "./request-body";
@@ -88,18 +87,24 @@ export class Exchange {
     this.finished = true;
     untrack(this);
     const { request, prepared } = this;
-    const tokens = { ...NO_TOKENS, ...outcome };
-    const costUsd = costOf(prepared.model, { prompt: tokens.promptTokens, cached: tokens.cachedTokens, completion: tokens.completionTokens });
+    const promptTokens = outcome.promptTokens ?? null;
+    const completionTokens = outcome.completionTokens ?? null;
+    const cachedTokens = outcome.cachedTokens ?? null;
+    const costUsd = costOf(prepared.model, { prompt: promptTokens, cached: cachedTokens, completion: completionTokens });
     if (outcome.keyId) noteKeyCost(outcome.keyId, costUsd);
-    if (this.admitted && request.tokenId !== null) settleTokenRequest(request.tokenId, (tokens.promptTokens ?? 0) + (tokens.completionTokens ?? 0), costUsd);
+    if (this.admitted && request.tokenId !== null) settleTokenRequest(request.tokenId, (promptTokens ?? 0) + (completionTokens ?? 0), costUsd);
+    // Written out field by field: object spreads here were a measurable part of a request's cost.
     const entry: LogEntry = {
-      keyId: null,
-      ttfbMs: null,
-      error: null,
-      responseBody: null,
-      responseStream: null,
-      ...outcome,
-      ...tokens,
+      keyId: outcome.keyId ?? null,
+      status: outcome.status,
+      ttfbMs: outcome.ttfbMs ?? null,
+      error: outcome.error ?? null,
+      responseBody: outcome.responseBody ?? null,
+      responseStream: outcome.responseStream ?? null,
+      promptTokens,
+      completionTokens,
+      cachedTokens,
+      reasoningTokens: outcome.reasoningTokens ?? null,
       costUsd,
       tokenId: request.tokenId,
       source: request.source,

@@ -40,12 +40,15 @@ export function passesToClient(name: string): boolean {
   return PASS_RESPONSE.has(name) || PASS_RESPONSE_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
-/** `base`, then the upstream's answer headers a client may see; `content-length` only while the body passes unchanged. */
+/**
+ * `base`, then the upstream's answer headers a client may see (the answer holds no others, see
+ * upstream.ts); `content-length` only while the body passes unchanged.
+ */
 export function clientResponseHeaders(upstream: IncomingHttpHeaders, bodyUnchanged: boolean, base: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ...base };
   for (const name in upstream) {
     const value = upstream[name];
-    if (value === undefined || !passesToClient(name)) continue;
+    if (value === undefined) continue;
     if (name === "content-length" && !bodyUnchanged) continue;
     headers[name] = value;
   }

@@ -78,6 +78,8 @@ export class UpstreamBody {
   }
 }
 
+const KEPT_INITIALS = new Set([..."corx"].map((letter) => letter.charCodeAt(0)));
+
 /**
  * The answer's headers that KeyPool reads or passes on (headers.ts), from undici's raw list. The
  * rest (cookies, the upstream's organisation, its CDN's headers) is never turned into strings.
@@ -85,7 +87,10 @@ export class UpstreamBody {
 function keptHeaders(raw: Buffer[]): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString("latin1").toLowerCase();
+    const rawName = raw[i] as Buffer;
+    // Every name passed on starts with c, o, r or x: the others (date, server, set-cookie, …) are skipped unread.
+    if (!KEPT_INITIALS.has((rawName[0] ?? 0) | 0x20)) continue;
+    const name = rawName.toString("latin1").toLowerCase();
     if (!passesToClient(name)) continue;
     const value = (raw[i + 1] as Buffer).toString("latin1");
     const seen = headers[name];

@@ -13,6 +13,8 @@ type AssembledChoice = {
 };
 type AssembledToolCall = { id?: string; type: string; function: { name: string; arguments: string } };
 
+const HEAD_FIELDS = ["id", "created", "model", "system_fingerprint", "service_tier"];
+
 /** Rebuilds the final message from chat-completion chunks; text stops growing at `maxChars`. */
 class ChatAssembler {
   private head: Record<string, unknown> = {};
@@ -22,7 +24,7 @@ class ChatAssembler {
   constructor(private readonly maxChars: number) {}
 
   add(chunk: Record<string, unknown>): void {
-    for (const field of ["id", "created", "model", "system_fingerprint", "service_tier"]) {
+    for (const field of HEAD_FIELDS) {
       if (chunk[field] !== undefined && chunk[field] !== null) this.head[field] = chunk[field];
     }
     const choices = Array.isArray(chunk.choices) ? (chunk.choices as ChatChoiceDelta[]) : [];
@@ -68,6 +70,8 @@ const MAX_EVENT_CHARS = 1024 * 1024;
 
 /** The event's data lines joined as the SSE format says; null when it has none. */
 function dataOf(event: string): string | null {
+  // OpenAI's events are one `data: ` line: taken as it is, without splitting.
+  if (event.startsWith("data: ") && !event.includes("\n")) return event.slice(6);
   let data: string | null = null;
   for (const line of event.split(/\r?\n/)) {
     if (!line.startsWith("data:")) continue;

@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
 import { ADMIN_KEY, addKeys, adminFetch, fakeKey, startKeyPool, waitForLog, waitForLogs, type KeyPoolServer } from "../helpers/keypool";
 
@@ -42,7 +42,8 @@ describe("the OpenAI-compatible /v1 surface through the official SDK", () => {
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const row = await waitForLog(server, (candidate) => candidate.requestId === requestId);
     expect(row.upstreamRequestId).toBe(response.headers.get("x-request-id"));
-    expect(server.output()).toContain(`"requestId":"${requestId}"`);
+    // The access log is written in batches, a few times a second.
+    await vi.waitFor(() => expect(server.output()).toContain(`"requestId":"${requestId}"`), { timeout: 2000 });
   });
 
   it("streams chunks and hides the usage chunk from a client that did not ask for it", async () => {
