@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { nowMs } from "../clock";
 import { singleton } from "../singleton";
 import type { PoolKey } from "./status";
 
@@ -28,16 +29,16 @@ function useOf(id: number, now: number): Use {
 }
 
 /** What the key already spent today (UTC), loaded at start from the hourly rollups. */
-function setKeyDayCost(id: number, costUsd: number, now = Date.now()): void {
+function setKeyDayCost(id: number, costUsd: number, now = nowMs()): void {
   useOf(id, now).dayCostUsd = costUsd;
 }
 
 /** An upstream attempt with the key: it counts toward the key's requests per minute. */
-export function noteKeyRequest(id: number, now = Date.now()): void {
+export function noteKeyRequest(id: number, now = nowMs()): void {
   useOf(id, now).requests.push(now);
 }
 
-export function noteKeyCost(id: number, costUsd: number | null, now = Date.now()): void {
+export function noteKeyCost(id: number, costUsd: number | null, now = nowMs()): void {
   if (costUsd) useOf(id, now).dayCostUsd += costUsd;
 }
 
@@ -47,7 +48,7 @@ export type Rest = { until: Date; reason: "rpm" | "dailyBudgetUsd" };
  * When a key at one of its caps may be used again (the minute or the UTC day turns), or null
  * while it is under them. A resting key is skipped, not blamed: its status does not change.
  */
-export function capRest(key: Pick<PoolKey, "id" | "caps">, now = Date.now()): Rest | null {
+export function capRest(key: Pick<PoolKey, "id" | "caps">, now = nowMs()): Rest | null {
   const { rpm, dailyBudgetUsd } = key.caps;
   if (rpm === null && dailyBudgetUsd === null) return null;
   const use = useOf(key.id, now);

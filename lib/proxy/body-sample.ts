@@ -11,6 +11,7 @@ export class BodySample {
   private startBytes = 0;
   private end: Buffer = Buffer.alloc(0);
   private total = 0;
+  private whole: string | null = null;
 
   /** `logBytes` 0 keeps no start at all (LOG_BODIES=false). */
   constructor(private readonly logBytes: number) {}
@@ -29,11 +30,20 @@ export class BodySample {
   /** The start as logged: whole, or cut at the limit and marked. Null when nothing is kept. */
   head(): string | null {
     if (this.logBytes === 0) return null;
+    const whole = this.wholeText();
+    if (whole !== null) return whole;
     const text = Buffer.concat(this.start).toString("utf8");
     return this.total > this.startBytes ? `${text}${TRUNCATED}` : text;
   }
 
   tail(): string {
-    return this.end.toString("utf8");
+    return this.wholeText() ?? this.end.toString("utf8");
+  }
+
+  /** A small answer is both its start and its end: read as text once. */
+  private wholeText(): string | null {
+    if (this.total !== this.startBytes || this.total > TAIL_BYTES) return null;
+    this.whole ??= this.end.toString("utf8");
+    return this.whole;
   }
 }

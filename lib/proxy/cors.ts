@@ -7,6 +7,11 @@ export const CORS_HEADERS: OutgoingHttpHeaders = {
   "access-control-expose-headers": "*",
 };
 
+/** What every /v1 answer carries: CORS, and KeyPool's id for the request (built as one literal, once per request). */
+export function v1ReplyHeaders(requestId: string): OutgoingHttpHeaders {
+  return { "access-control-allow-origin": "*", "access-control-expose-headers": "*", "x-keypool-request-id": requestId };
+}
+
 export function preflightHeaders(req: IncomingMessage): OutgoingHttpHeaders {
   return {
     ...CORS_HEADERS,

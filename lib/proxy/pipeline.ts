@@ -72,19 +72,18 @@ export async function proxy(request: ProxyRequest, reply: Reply): Promise<void> 
   }
 }
 
-async function forward(exchange: Exchange, reply: Reply): Promise<void> {
+// Not async, like send(): every promise on this path also pays for the async-local stores of
+// Next.js (Node 20 tracks them with promise hooks), so the path makes no more than it needs.
+function forward(exchange: Exchange, reply: Reply): Promise<void> | void {
   const need = needOf(exchange.request.path, exchange.prepared.model);
   // A model no key has, or an endpoint every key was refused: OpenAI's answer at once, no upstream call.
   const refusal = refusalForAll(currentKeys(), need);
   if (refusal) return refuse(exchange, refusal, reply);
   const admission = admit();
   if (admission.kind === "refuse") return refuseDuringOutage(exchange, admission, reply);
-  try {
-    await tryKeys(exchange, need, reply, admission.kind === "probe");
-  } finally {
-    // A probe that ended without an answer either way (the client left, no key) decided nothing.
-    if (admission.kind === "probe") releaseProbe();
-  }
+  if (admission.kind !== "probe") return tryKeys(exchange, need, reply, false);
+  // A probe that ended without an answer either way (the client left, no key) decided nothing.
+  return tryKeys(exchange, need, reply, true).finally(releaseProbe);
 }
 
 /** Tries keys in turn until one answers, within the retry bounds. */
@@ -111,7 +110,7 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
     tried.add(key.id);
     noteKeyRequest(key.id);
     const attempt = exchange.attempt(key.id);
-    const sent = await send(exchange, key, clientHeaders);
+    const sent = sentOf(exchange, key, await send(exchange, key, clientHeaders));
     if (sent.kind === "stopped") return stopped(exchange, reply, key.id);
     if (sent.kind === "failed") {
       attempt.failed = true;
@@ -197,21 +196,22 @@ function failureOf(answered: Answered): Failure {
 
 type Sent = { kind: "answer"; answer: UpstreamAnswer } | { kind: "failed"; failure: Failure; outcome: "timeout" | "connection" } | { kind: "stopped" };
 
-async function send(exchange: Exchange, key: PoolKey, clientHeaders: Record<string, string>): Promise<Sent> {
+function send(exchange: Exchange, key: PoolKey, clientHeaders: Record<string, string>): Promise<UpstreamAnswer | Error> {
   const { request, prepared } = exchange;
-  try {
-    const answer = await callUpstream(
-      { method: request.method, path: `${request.path}${request.search}`, headers: { ...clientHeaders, authorization: `Bearer ${key.apiKey}` }, body: prepared.upstream },
-      exchange,
-    );
-    return { kind: "answer", answer };
-  } catch (error) {
-    if (exchange.stopped) return { kind: "stopped" };
-    const timedOut = isHeadersTimeout(error);
-    const cause = upstreamErrorCode(error) ?? (error instanceof Error ? error.message : String(error));
-    const message = timedOut ? `upstream did not answer within ${env().UPSTREAM_TIMEOUT_MS} ms (UPSTREAM_TIMEOUT_MS)` : `upstream connection failed: ${cause}`;
-    return { kind: "failed", failure: { status: timedOut ? 504 : 502, message: scrubKeys(message, key.apiKey), answered: null }, outcome: timedOut ? "timeout" : "connection" };
-  }
+  return callUpstream(
+    { method: request.method, path: `${request.path}${request.search}`, headers: { ...clientHeaders, authorization: `Bearer ${key.apiKey}` }, body: prepared.upstream },
+    exchange,
+  );
+}
+
+/** The attempt's answer, or why there was none. */
+function sentOf(exchange: Exchange, key: PoolKey, result: UpstreamAnswer | Error): Sent {
+  if (!(result instanceof Error)) return { kind: "answer", answer: result };
+  if (exchange.stopped) return { kind: "stopped" };
+  const timedOut = isHeadersTimeout(result);
+  const cause = upstreamErrorCode(result) ?? result.message;
+  const message = timedOut ? `upstream did not answer within ${env().UPSTREAM_TIMEOUT_MS} ms (UPSTREAM_TIMEOUT_MS)` : `upstream connection failed: ${cause}`;
+  return { kind: "failed", failure: { status: timedOut ? 504 : 502, message: scrubKeys(message, key.apiKey), answered: null }, outcome: timedOut ? "timeout" : "connection" };
 }
 
 /** An error answer's body, whole up to ERROR_BODY_LIMIT (the rest is not read); a body cut short is what arrived. */

@@ -116,14 +116,15 @@ const upstream = () =>
 
 /**
  * Sends one request upstream through undici's dispatcher API; resolves with status and headers
- * as soon as they arrive, the body following through `UpstreamBody`. The handler is the one
+ * as soon as they arrive, the body following through `UpstreamBody`, or with the error that kept
+ * the answer from arriving (never rejects: the caller handles both without a try/await frame). The handler is the one
  * undici's own Request calls (onConnect/onHeaders/onData, marked deprecated in its types): the
  * controller-style handler is adapted to it by a wrapper that first turns every header into a
  * string in an object, about 3 % of the proxy's CPU under load.
  */
-export function callUpstream(call: UpstreamCall, owner: CallOwner): Promise<UpstreamAnswer> {
+export function callUpstream(call: UpstreamCall, owner: CallOwner): Promise<UpstreamAnswer | Error> {
   const { pool, basePath } = upstream();
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     let abort: ((reason: Error) => void) | null = null;
     let body: UpstreamBody | null = null;
     const handler: Dispatcher.DispatchHandler = {
@@ -149,7 +150,7 @@ export function callUpstream(call: UpstreamCall, owner: CallOwner): Promise<Upst
       onError(error) {
         owner.abortUpstream = null;
         if (body) body.settle(error);
-        else reject(error);
+        else resolve(error);
       },
     };
     pool.dispatch({ method: call.method as Dispatcher.HttpMethod, path: `${basePath}/${call.path}`, headers: call.headers, body: call.body }, handler);

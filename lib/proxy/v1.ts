@@ -2,8 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerPrincipal } from "../auth/authenticate";
 import { env } from "../env";
 import { ApiError, badRequest, unauthorized } from "../http/errors";
-import { CORS_HEADERS, preflightHeaders } from "./cors";
-import { REQUEST_ID_HEADER } from "./headers";
+import { preflightHeaders, v1ReplyHeaders } from "./cors";
 import { proxy } from "./pipeline";
 import { BodyAborted, readBody } from "./read-body";
 import { replyError } from "./reply";
@@ -32,7 +31,7 @@ function targetOf(url: string): Target | ApiError {
  * credentials only (a client token or the admin key); the dashboard's cookie means nothing here.
  */
 export async function serveV1(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-  const replyHeaders = { ...CORS_HEADERS, [REQUEST_ID_HEADER]: requestId };
+  const replyHeaders = v1ReplyHeaders(requestId);
   if (req.method === "OPTIONS") {
     res.writeHead(204, { ...replyHeaders, ...preflightHeaders(req) });
     res.end();

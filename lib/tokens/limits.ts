@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nowMs } from "../clock";
 import { ApiError } from "../http/errors";
 import { singleton } from "../singleton";
 
@@ -67,7 +68,7 @@ function rateLimited(kind: "requests" | "tokens", message: string, retryAfterS: 
  * Whether the token may send this request now: an OpenAI-shaped error naming the limit when not.
  * Admitted, the request counts toward its rates and concurrency until `settleTokenRequest`.
  */
-export function admitTokenRequest(id: number, model: string | null, now = Date.now()): ApiError | null {
+export function admitTokenRequest(id: number, model: string | null, now = nowMs()): ApiError | null {
   const usage = state.get(id);
   if (!usage) return null;
   within(usage, now);
@@ -104,7 +105,7 @@ export function admitTokenRequest(id: number, model: string | null, now = Date.n
 }
 
 /** An admitted request ended: it no longer counts as under way; its tokens and cost count toward the limits. */
-export function settleTokenRequest(id: number, tokens: number, costUsd: number | null, now = Date.now()): void {
+export function settleTokenRequest(id: number, tokens: number, costUsd: number | null, now = nowMs()): void {
   const usage = state.get(id);
   if (!usage) return;
   usage.inFlight = Math.max(0, usage.inFlight - 1);
