@@ -60,11 +60,6 @@ function pump(exchange: Exchange, answer: UpstreamAnswer, reply: Reply, transfor
     };
     body.listen({
       data: (chunk) => {
-        if (!corked) {
-          corked = true;
-          reply.cork();
-          process.nextTick(uncork);
-        }
         ttfbMs ??= exchange.elapsedMs();
         let out: Buffer | null;
         try {
@@ -74,7 +69,14 @@ function pump(exchange: Exchange, answer: UpstreamAnswer, reply: Reply, transfor
           body.destroy(error as Error);
           return;
         }
-        if (out && !reply.write(out)) {
+        // A held read (a small JSON answer goes out whole at the end) needs no cork.
+        if (!out) return;
+        if (!corked) {
+          corked = true;
+          reply.cork();
+          process.nextTick(uncork);
+        }
+        if (!reply.write(out)) {
           body.pause();
           reply.once("drain", resume);
         }
