@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { env } from "../env";
 import { maskKey } from "../crypto/mask";
 import type { PoolKey } from "../keys/status";
@@ -7,16 +6,16 @@ import { ApiError } from "../http/errors";
 import { ObjectCapture } from "../sticky/capture";
 import { BodySample } from "./body-sample";
 import { loggable, type Exchange, type Outcome } from "./exchange";
-import { clientResponseHeaders, headerValue } from "./headers";
+import { clientResponseHeaders, type AnswerHeaders } from "./headers";
 import { replyError, type Reply } from "./reply";
 import { SseRelay } from "./sse";
 import { StreamLogTap } from "./stream-log";
 import { isBodyTimeout, type UpstreamAnswer } from "./upstream";
 
 /** The upstream headers a client may see, plus (for the playground) the masked key that served. */
-export function servedHeaders(exchange: Exchange, key: PoolKey, upstream: IncomingHttpHeaders, bodyUnchanged: boolean): OutgoingHttpHeaders {
+export function servedHeaders(exchange: Exchange, key: PoolKey, upstream: AnswerHeaders, bodyUnchanged: boolean): string[] {
   const headers = clientResponseHeaders(upstream, bodyUnchanged, exchange.request.replyHeaders);
-  if (exchange.request.source === "playground") headers["x-keypool-key"] = maskKey(key.last4);
+  if (exchange.request.source === "playground") headers.push("x-keypool-key", maskKey(key.last4));
   return headers;
 }
 
@@ -26,8 +25,8 @@ export function servedHeaders(exchange: Exchange, key: PoolKey, upstream: Incomi
  * there is no retry: a failure ends the client's answer.
  */
 export function deliver(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, reply: Reply): Promise<void> {
-  const contentType = headerValue(answer.headers, "content-type") ?? "";
-  const encoding = headerValue(answer.headers, "content-encoding");
+  const contentType = answer.headers.get("content-type") ?? "";
+  const encoding = answer.headers.get("content-encoding");
   if (contentType.startsWith("text/event-stream")) return relaySse(exchange, key, answer, reply);
   if (/\bjson\b/.test(contentType) && (!encoding || encoding === "identity")) return relayJson(exchange, key, answer, reply);
   return relayBytes(exchange, key, answer, reply, contentType);
@@ -109,8 +108,7 @@ async function relaySse(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer
   const log = env().LOG_BODIES ? new StreamLogTap() : null;
   const capture = captureOf(exchange, key, answer, true);
   const headers = servedHeaders(exchange, key, answer.headers, false);
-  headers["cache-control"] = "no-cache";
-  headers["x-accel-buffering"] = "no";
+  headers.push("cache-control", "no-cache", "x-accel-buffering", "no");
   reply.writeHead(answer.status, headers);
   const { error, ttfbMs } = await pump(
     exchange,
@@ -160,7 +158,9 @@ async function relayJson(exchange: Exchange, key: PoolKey, answer: UpstreamAnswe
   const { LOG_BODIES, LOG_BODY_MAX_BYTES } = env();
   const sample = new BodySample(LOG_BODIES ? LOG_BODY_MAX_BYTES : 0);
   const capture = captureOf(exchange, key, answer, false);
-  const headers = servedHeaders(exchange, key, answer.headers, true);
+  // Its length is written with it: the upstream's when it streams through, the held bytes' otherwise.
+  const headers = servedHeaders(exchange, key, answer.headers, false);
+  const upstreamLength = answer.headers.get("content-length");
   let held: Buffer[] = [];
   let heldBytes = 0;
   const release = (): Buffer => {
@@ -179,12 +179,14 @@ async function relayJson(exchange: Exchange, key: PoolKey, answer: UpstreamAnswe
       held.push(chunk);
       heldBytes += chunk.length;
       if (heldBytes <= JSON_HOLD_BYTES) return null;
+      if (upstreamLength !== null) headers.push("content-length", upstreamLength);
       reply.writeHead(answer.status, headers);
       return release();
     },
     () => {
       if (reply.headersSent) return null;
-      reply.writeHead(answer.status, { ...headers, "content-length": heldBytes });
+      headers.push("content-length", String(heldBytes));
+      reply.writeHead(answer.status, headers);
       return release();
     },
   );

@@ -118,7 +118,7 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
       lastFailure = sent.failure;
     } else {
       const { answer } = sent;
-      exchange.upstreamRequestId = headerValue(answer.headers, "x-request-id");
+      exchange.upstreamRequestId = answer.headers.get("x-request-id");
       if (answer.status < 400) {
         attempt.outcome = "success";
         recordAnswer();
@@ -128,7 +128,7 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
       attempt.failed = true;
       const text = scrubKeys((await readBounded(answer)).toString("utf8"), key.apiKey);
       if (exchange.stopped) return stopped(exchange, reply, key.id);
-      const first = classify(answer.status, headerValue(answer.headers, "retry-after"), text, nowMs(), COOLDOWN_SECONDS * 1000);
+      const first = classify(answer.status, answer.headers.get("retry-after"), text, nowMs(), COOLDOWN_SECONDS * 1000);
       const verdict = first.kind === "confirm" ? await confirmRefusal(key) : first;
       if (exchange.stopped) return stopped(exchange, reply, key.id);
       attempt.outcome = OUTCOME_OF[verdict.kind];
@@ -167,13 +167,13 @@ async function tryKeys(exchange: Exchange, need: Need, reply: Reply, probing: bo
 
 /** A key whose answer says its requests or tokens are spent rests until they reset, instead of earning a 429 first. */
 function restIfSpent(key: PoolKey, answer: UpstreamAnswer): void {
-  const requests = headerValue(answer.headers, "x-ratelimit-remaining-requests");
-  const tokens = headerValue(answer.headers, "x-ratelimit-remaining-tokens");
+  const requests = answer.headers.get("x-ratelimit-remaining-requests");
+  const tokens = answer.headers.get("x-ratelimit-remaining-tokens");
   observeRateLimits(key.id, requests, tokens);
   if (requests !== "0" && tokens !== "0") return;
   const limits = [
-    { remaining: requests, reset: headerValue(answer.headers, "x-ratelimit-reset-requests") },
-    { remaining: tokens, reset: headerValue(answer.headers, "x-ratelimit-reset-tokens") },
+    { remaining: requests, reset: answer.headers.get("x-ratelimit-reset-requests") },
+    { remaining: tokens, reset: answer.headers.get("x-ratelimit-reset-tokens") },
   ];
   const until = restUntil(limits, nowMs());
   if (until !== null) markKey(key.id, "cooling", new Date(until), "rate limit spent (x-ratelimit-remaining-* is 0); resting until it resets");
@@ -186,7 +186,7 @@ function restIfSpent(key: PoolKey, answer: UpstreamAnswer): void {
 function failureOf(answered: Answered): Failure {
   const { answer, text } = answered;
   if (openAIError(text)) return { status: answer.status, message: answered.message, answered };
-  const type = (headerValue(answer.headers, "content-type") ?? "no content type").split(";")[0];
+  const type = (answer.headers.get("content-type") ?? "no content type").split(";")[0];
   return {
     status: answer.status >= 500 ? answer.status : 502,
     answered: null,
@@ -196,10 +196,10 @@ function failureOf(answered: Answered): Failure {
 
 type Sent = { kind: "answer"; answer: UpstreamAnswer } | { kind: "failed"; failure: Failure; outcome: "timeout" | "connection" } | { kind: "stopped" };
 
-function send(exchange: Exchange, key: PoolKey, clientHeaders: Record<string, string>): Promise<UpstreamAnswer | Error> {
+function send(exchange: Exchange, key: PoolKey, clientHeaders: string[]): Promise<UpstreamAnswer | Error> {
   const { request, prepared } = exchange;
   return callUpstream(
-    { method: request.method, path: `${request.path}${request.search}`, headers: { ...clientHeaders, authorization: `Bearer ${key.apiKey}` }, body: prepared.upstream },
+    { method: request.method, path: `${request.path}${request.search}`, headers: [...clientHeaders, "authorization", `Bearer ${key.apiKey}`], body: prepared.upstream },
     exchange,
   );
 }

@@ -9,7 +9,8 @@ export type Reply = {
   readonly headersSent: boolean;
   readonly writableFinished: boolean;
   readonly destroyed: boolean;
-  writeHead(status: number, headers: OutgoingHttpHeaders): unknown;
+  /** `headers` as an object, or as the flat list [name, value, …] that ServerResponse also takes. */
+  writeHead(status: number, headers: OutgoingHttpHeaders | string[]): unknown;
   write(chunk: Buffer | string): boolean;
   end(chunk?: Buffer | string): unknown;
   destroy(error?: Error): unknown;

@@ -1,14 +1,14 @@
-import type { IncomingHttpHeaders } from "node:http";
 import { Pool, type Dispatcher } from "undici";
 import { env } from "../env";
 import { singleton } from "../singleton";
-import { passesToClient } from "./headers";
+import { AnswerHeaders, passesToClient } from "./headers";
 
 export type UpstreamCall = {
   method: string;
   /** Below the base URL's path, with the query string. */
   path: string;
-  headers: Record<string, string>;
+  /** [name, value, name, value, …] */
+  headers: string[];
   body: Buffer | null;
 };
 
@@ -18,7 +18,7 @@ export type CallOwner = {
   abortUpstream: ((reason: Error) => void) | null;
 };
 
-export type UpstreamAnswer = { status: number; headers: IncomingHttpHeaders; body: UpstreamBody };
+export type UpstreamAnswer = { status: number; headers: AnswerHeaders; body: UpstreamBody };
 
 type BodyListener = { data: (chunk: Buffer) => void; end: () => void; error: (error: Error) => void };
 
@@ -84,20 +84,17 @@ const KEPT_INITIALS = new Set([..."corx"].map((letter) => letter.charCodeAt(0)))
  * The answer's headers that KeyPool reads or passes on (headers.ts), from undici's raw list. The
  * rest (cookies, the upstream's organisation, its CDN's headers) is never turned into strings.
  */
-function keptHeaders(raw: Buffer[]): IncomingHttpHeaders {
-  const headers: IncomingHttpHeaders = {};
+function keptHeaders(raw: Buffer[]): AnswerHeaders {
+  const pairs: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const rawName = raw[i] as Buffer;
     // Every name passed on starts with c, o, r or x: the others (date, server, set-cookie, …) are skipped unread.
     if (!KEPT_INITIALS.has((rawName[0] ?? 0) | 0x20)) continue;
     const name = rawName.toString("latin1").toLowerCase();
     if (!passesToClient(name)) continue;
-    const value = (raw[i + 1] as Buffer).toString("latin1");
-    const seen = headers[name];
-    if (seen === undefined) headers[name] = value;
-    else headers[name] = Array.isArray(seen) ? [...seen, value] : [seen, value];
+    pairs.push(name, (raw[i + 1] as Buffer).toString("latin1"));
   }
-  return headers;
+  return new AnswerHeaders(pairs);
 }
 
 type Upstream = { pool: Pool; basePath: string };

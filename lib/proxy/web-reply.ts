@@ -8,8 +8,8 @@ import type { Reply } from "./reply";
  */
 export class WebReply extends PassThrough implements Reply {
   headersSent = false;
-  private readonly head: Promise<{ status: number; headers: OutgoingHttpHeaders }>;
-  private resolveHead: (head: { status: number; headers: OutgoingHttpHeaders }) => void = () => undefined;
+  private readonly head: Promise<{ status: number; headers: OutgoingHttpHeaders | string[] }>;
+  private resolveHead: (head: { status: number; headers: OutgoingHttpHeaders | string[] }) => void = () => undefined;
 
   /** `signal` aborts when the browser goes away; the proxy then aborts the upstream call. */
   constructor(signal: AbortSignal) {
@@ -20,7 +20,7 @@ export class WebReply extends PassThrough implements Reply {
     this.once("close", () => this.resolveHead({ status: 499, headers: {} }));
   }
 
-  writeHead(status: number, headers: OutgoingHttpHeaders): this {
+  writeHead(status: number, headers: OutgoingHttpHeaders | string[]): this {
     this.headersSent = true;
     this.resolveHead({ status, headers });
     return this;
@@ -29,8 +29,12 @@ export class WebReply extends PassThrough implements Reply {
   async response(): Promise<Response> {
     const { status, headers } = await this.head;
     const web = new Headers();
-    for (const [name, value] of Object.entries(headers)) {
-      if (value !== undefined) web.set(name, Array.isArray(value) ? value.join(", ") : String(value));
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) web.append(headers[i] as string, headers[i + 1] as string);
+    } else {
+      for (const [name, value] of Object.entries(headers)) {
+        if (value !== undefined) web.set(name, Array.isArray(value) ? value.join(", ") : String(value));
+      }
     }
     return new Response(Readable.toWeb(this) as ReadableStream<Uint8Array>, { status, headers: web });
   }

@@ -48,8 +48,12 @@ async function detailOf(target: KeyPoolServer, row: Record<string, unknown>): Pr
 }
 
 describe("oversize request bodies (MAX_BODY_BYTES=1 MiB)", () => {
-  // Up to 64 MiB offered in 64 KiB chunks without Content-Length; the answer must come long before the end.
-  const CUTOFF = 16 * 1024 * 1024;
+  // Up to 64 MiB offered in 64 KiB chunks without Content-Length; the answer must come before the
+  // end. What the client has written when the answer arrives also counts what the kernel buffers
+  // while the server is busy (a socket's receive buffer grows to tcp_rmem's maximum, 32 MiB on
+  // this machine, plus 4 MiB sent-but-unread): 48 MiB leaves that room and still fails a server
+  // that reads the whole body before answering.
+  const CUTOFF = 48 * 1024 * 1024;
 
   it("a chunked upload to /v1 gets 413 as soon as the limit is passed", async () => {
     await replacePool(server, upstream, "ok");
@@ -125,6 +129,34 @@ describe("response headers: an allow-list", () => {
     expect(await response.text()).toContain("[DONE]");
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     expectAllowListed(response.headers);
+  });
+});
+
+describe("request headers: what reaches the upstream", () => {
+  it("the client's own headers pass, its hop, cookies, organisation and credentials do not; the pooled key authorizes", async () => {
+    const {
+      keys: [key],
+    } = await replacePool(server, upstream, "ok");
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        "content-type": "application/json",
+        "openai-beta": "assistants=v2",
+        "x-stainless-lang": "js",
+        "x-custom-trace": "trace-1",
+        cookie: "keypool_session=secret",
+        "openai-organization": "org-of-the-client",
+        "x-forwarded-for": "203.0.113.9",
+        "x-keypool-client-ip": "198.51.100.1",
+      },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    const sent = upstream.calls.at(-1)?.headers ?? {};
+    expect(sent).toMatchObject({ authorization: `Bearer ${key}`, "content-type": "application/json", "openai-beta": "assistants=v2", "x-stainless-lang": "js", "x-custom-trace": "trace-1" });
+    expect(Object.keys(sent).filter((name) => ["cookie", "openai-organization", "x-forwarded-for", "x-keypool-client-ip"].includes(name))).toEqual([]);
   });
 });
 
