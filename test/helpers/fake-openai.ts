@@ -25,7 +25,8 @@ export type Behavior =
   | "html403" // 403 with an HTML page, as a gateway or firewall in between answers
   | "model403" // 403 model_not_found: the key's project may not use the model
   | "deactivated" // 401 account_deactivated
-  | "refusechat"; // 403 with a code KeyPool does not know on every path but GET /v1/models, which works
+  | "refusechat" // 403 with a code KeyPool does not know on every path but GET /v1/models, which works
+  | "flood"; // streams FLOOD_BYTES of 64 KiB events as fast as the connection takes them (counted in floodWritten), then [DONE]
 
 export type Call = { key: string; method: string; path: string; body: unknown; headers: http.IncomingHttpHeaders };
 
@@ -52,6 +53,8 @@ export type FakeOpenAI = {
   doneLingerMs: number;
   /** Files and stored responses, each visible only to the key that created it (see fake-objects.ts). */
   objects: FakeObjects;
+  /** Bytes of the last "flood" stream its connection has taken so far. */
+  floodWritten: number;
   close(): Promise<void>;
 };
 
@@ -263,6 +266,27 @@ function streamIdle(res: http.ServerResponse, body: Record<string, unknown>, fak
   for (const content of IDLE_CHUNKS) res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`);
 }
 
+/** What a "flood" stream sends before its [DONE]: far more than the loopback's socket buffers hold. */
+export const FLOOD_BYTES = 256 * 1024 * 1024;
+
+/** Events as fast as the connection takes them: only the proxy's backpressure can hold this back. */
+function streamFlood(res: http.ServerResponse, fake: FakeOpenAI): void {
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "x-request-id": "req_flood" });
+  const event = Buffer.from(`data: ${"x".repeat(64 * 1024 - 8)}\n\n`);
+  fake.floodWritten = 0;
+  const pump = () => {
+    while (fake.floodWritten < FLOOD_BYTES && !res.destroyed) {
+      fake.floodWritten += event.length;
+      if (!res.write(event)) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+    res.end("data: [DONE]\n\n");
+  };
+  pump();
+}
+
 /** A fake OpenAI on loopback that speaks the real wire format: JSON errors, SSE chunks, [DONE]. */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const fake: FakeOpenAI = {
@@ -279,6 +303,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     streamHeaderDelayMs: 0,
     doneLingerMs: 0,
     objects: createFakeObjects(),
+    floodWritten: 0,
     close: async () => undefined,
   };
   const server = http.createServer(async (req, res) => {
@@ -317,6 +342,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     }
     if (path === "/v1/chat/completions" && req.method === "POST") {
       if (behavior === "idle") return streamIdle(res, body, fake);
+      if (behavior === "flood" && body.stream === true) return streamFlood(res, fake);
       if (behavior === "fragmented" && body.stream === true) return streamFragmented(res, body, fake);
       if (behavior === "long" && body.stream === true) return streamChat(res, body, key, fake, false, LONG_REPLY.match(/[\s\S]{1,100}/g) ?? []);
       if (body.stream === true) return streamChat(res, body, key, fake, behavior === "cut");

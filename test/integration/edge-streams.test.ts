@@ -1,7 +1,7 @@
 import http from "node:http";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FRAGMENTED_CONTENT, FRAGMENTED_USAGE, IDLE_CHUNKS, startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
+import { FLOOD_BYTES, FRAGMENTED_CONTENT, FRAGMENTED_USAGE, IDLE_CHUNKS, startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
 import { ADMIN_KEY, adminFetch, replacePool, startKeyPool, waitForLog, type KeyPoolServer } from "../helpers/keypool";
 import { eventually, sleep, withTimeout } from "../helpers/raw-http";
 
@@ -142,6 +142,48 @@ describe("an upstream that goes quiet", () => {
     const to = new Date(Date.now() + 60_000).toISOString();
     const stats = await (await adminFetch(server, `/api/stats?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)).json();
     expect(stats.totals).toMatchObject({ requests: 1, errors: 1 });
+  });
+});
+
+describe("a client that reads slowly", () => {
+  it("holds the upstream back instead of buffering its answer, and still delivers every byte once the client reads", async () => {
+    await replacePool(server, upstream, "flood");
+    const body = JSON.stringify({ model: "gpt-4o-mini", messages, stream: true, stream_options: { include_usage: true } });
+    const request = http.request(`${server.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" } });
+    const response = await withTimeout(
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        request.once("response", resolve);
+        request.once("error", reject);
+        request.end(body);
+      }),
+      10_000,
+      "flood response headers",
+    );
+    response.pause();
+    // The client reads nothing for 3 s. Everything in between (socket buffers on both sides of
+    // KeyPool, at most 36 MiB each here) holds far less than the 256 MiB the upstream would send.
+    await sleep(3000);
+    const writtenWhilePaused = upstream.floodWritten;
+    expect(writtenWhilePaused).toBeGreaterThan(0);
+    expect(writtenWhilePaused).toBeLessThan(FLOOD_BYTES / 2);
+
+    let received = 0;
+    let tail = "";
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        response.on("data", (chunk: Buffer) => {
+          received += chunk.length;
+          tail = (tail + chunk.subarray(-64).toString("latin1")).slice(-64);
+        });
+        response.once("end", resolve);
+        response.once("error", reject);
+        response.resume();
+      }),
+      30_000,
+      "reading the flood",
+    );
+    expect(received).toBe(FLOOD_BYTES + "data: [DONE]\n\n".length);
+    expect(tail.endsWith("data: [DONE]\n\n")).toBe(true);
   });
 });
 
