@@ -38,6 +38,9 @@ export function upstreamRequestHeaders(client: IncomingHttpHeaders): string[] {
   return headers;
 }
 
+/** The first letters of the names that may reach the client: a raw name starting otherwise is skipped unread. */
+export const PASSED_INITIALS = new Set([...PASS_RESPONSE, ...PASS_RESPONSE_PREFIXES].map((name) => name.charCodeAt(0)));
+
 /** Whether an upstream answer's header (its name in lower case) may reach the client. */
 export function passesToClient(name: string): boolean {
   if (PASS_RESPONSE.has(name)) return true;

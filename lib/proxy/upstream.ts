@@ -1,7 +1,7 @@
 import { Pool, type Dispatcher } from "undici";
 import { env } from "../env";
 import { singleton } from "../singleton";
-import { AnswerHeaders, passesToClient } from "./headers";
+import { AnswerHeaders, PASSED_INITIALS, passesToClient } from "./headers";
 
 export type UpstreamCall = {
   method: string;
@@ -98,8 +98,6 @@ export class UpstreamBody {
   }
 }
 
-const KEPT_INITIALS = new Set([..."corx"].map((letter) => letter.charCodeAt(0)));
-
 /**
  * The answer's headers that KeyPool reads or passes on (headers.ts), from undici's raw list. The
  * rest (cookies, the upstream's organisation, its CDN's headers) is never turned into strings.
@@ -108,8 +106,8 @@ function keptHeaders(raw: Buffer[]): AnswerHeaders {
   const pairs: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const rawName = raw[i] as Buffer;
-    // Every name passed on starts with c, o, r or x: the others (date, server, set-cookie, …) are skipped unread.
-    if (!KEPT_INITIALS.has((rawName[0] ?? 0) | 0x20)) continue;
+    // Most names (date, server, set-cookie, …) are ruled out by their first letter, unread.
+    if (!PASSED_INITIALS.has((rawName[0] ?? 0) | 0x20)) continue;
     const name = rawName.toString("latin1").toLowerCase();
     if (!passesToClient(name)) continue;
     pairs.push(name, (raw[i + 1] as Buffer).toString("latin1"));
@@ -134,10 +132,10 @@ const upstream = () =>
 /**
  * Sends one request upstream through undici's dispatcher API; resolves with status and headers
  * as soon as they arrive, the body following through `UpstreamBody`, or with the error that kept
- * the answer from arriving (never rejects: the caller handles both without a try/await frame). The handler is the one
- * undici's own Request calls (onConnect/onHeaders/onData, marked deprecated in its types): the
- * controller-style handler is adapted to it by a wrapper that first turns every header into a
- * string in an object, about 3 % of the proxy's CPU under load.
+ * the answer from arriving (never rejects: the caller handles both without a try/await frame).
+ * The handler is the one undici's own Request calls (onConnect/onHeaders/onData, marked
+ * deprecated in its types): the controller-style handler is adapted to it by a wrapper that first
+ * turns every header into a string in an object, about 3 % of the proxy's CPU under load.
  */
 export function callUpstream(call: UpstreamCall, owner: CallOwner): Promise<UpstreamAnswer | Error> {
   const { pool, basePath } = upstream();
