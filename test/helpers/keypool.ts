@@ -125,6 +125,16 @@ export async function loginCookie(server: KeyPoolServer): Promise<string> {
 }
 
 /** Adds keys through the admin API and returns their ids in order. */
+/** POST /v1/chat/completions with a JSON body and Bearer credentials (the admin key unless another is named). */
+export function postChat(server: KeyPoolServer, body: Record<string, unknown>, { credential = ADMIN_KEY, signal }: { credential?: string; signal?: AbortSignal } = {}): Promise<Response> {
+  return fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    signal,
+    headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 export async function addKeys(server: KeyPoolServer, keys: string[]): Promise<number[]> {
   const response = await adminFetch(server, "/api/keys", { method: "POST", body: JSON.stringify({ keys }) });
   if (response.status !== 201) throw new Error(`adding keys failed: ${response.status} ${await response.text()}`);

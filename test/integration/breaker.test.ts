@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, keyStatuses, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
+import { adminFetch, keyStatuses, replacePool, postChat, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
 import { sleep } from "../helpers/raw-http";
 
 // An outage is not the keys' fault: when attempts on different keys fail alike, the breaker opens,
@@ -20,13 +20,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-function chat(stream = false): Promise<Response> {
-  return fetch(`${server.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream }),
-  });
-}
+const chat = (stream = false) => postChat(server, { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream });
 
 const statuses = () => keyStatuses(server);
 

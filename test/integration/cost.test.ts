@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { priceOf } from "@/lib/cost/prices";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, replacePool, startKeyPool, waitForLogs, type KeyPoolServer } from "../helpers/keypool";
+import { adminFetch, replacePool, postChat, startKeyPool, waitForLogs, type KeyPoolServer } from "../helpers/keypool";
 
 // Cost on every row, in the statistics by key, model and token, unpriced requests counted as such,
 // and per-model price overrides for later requests only.
@@ -21,12 +21,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-const chat = (model: string) =>
-  fetch(`${server.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
-  }).then((response) => response.status);
+const chat = (model: string) => postChat(server, { model, messages: [{ role: "user", content: "hi" }] }).then((response) => response.status);
 
 const costs = () => {
   const db = new Database(server.databasePath, { readonly: true });

@@ -2,7 +2,7 @@ import http from "node:http";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LONG_REPLY, startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, loginCookie, replacePool, startKeyPool, waitForLog, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, adminFetch, loginCookie, postChat, replacePool, startKeyPool, waitForLog, type KeyPoolServer } from "../helpers/keypool";
 import { headersOnly, postChunked } from "../helpers/raw-http";
 
 // What the /v1 edge lets through and what it keeps: body size, response headers, key material
@@ -33,10 +33,6 @@ afterAll(async () => {
 const bearer = { authorization: `Bearer ${ADMIN_KEY}` };
 const tooLarge = { error: { message: expect.any(String), type: "invalid_request_error", param: null, code: "request_too_large" } };
 const openaiError = { error: expect.objectContaining({ message: expect.any(String), type: expect.any(String) }) };
-
-function postChat(target: KeyPoolServer, body: Record<string, unknown>): Promise<Response> {
-  return fetch(`${target.url}/v1/chat/completions`, { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: JSON.stringify(body) });
-}
 
 const rowFor = (target: KeyPoolServer, response: Response) => {
   const requestId = response.headers.get("x-keypool-request-id");

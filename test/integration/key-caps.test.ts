@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
+import { adminFetch, postChat, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
 
 // Per-key caps: a key at its cap rests until the window turns, without being marked bad.
 
@@ -18,11 +18,7 @@ afterAll(async () => {
 });
 
 const chat = () =>
-  fetch(`${server.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
-  }).then(async (response) => ({ status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() }));
+  postChat(server, { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }).then(async (response) => ({ status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.text() }));
 
 type KeyView = { id: number; status: string; rpm: number | null; dailyBudgetUsd: number | null; resting: { until: string; reason: string } | null };
 const keyView = async (id: number) => ((await (await adminFetch(server, "/api/keys")).json()) as { data: KeyView[] }).data.find((key) => key.id === id);

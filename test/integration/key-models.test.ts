@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, addKeys, fakeKey, keyStatuses, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, adminFetch, addKeys, fakeKey, keyStatuses, replacePool, postChat, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
 
 // Keys learn what they can do: each key's model list routes requests for a model to keys whose
 // project has it, a model no key has is answered at once, and refusals are remembered per key.
@@ -26,11 +26,7 @@ async function keyViews(target = server): Promise<KeyView[]> {
 }
 
 async function chat(model: string, target = server): Promise<{ status: number; body: { error?: { code: string | null; message: string } } }> {
-  const response = await fetch(`${target.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
-  });
+  const response = await postChat(target, { model, messages: [{ role: "user", content: "hi" }] });
   return { status: response.status, body: (await response.json()) as { error?: { code: string | null; message: string } } };
 }
 

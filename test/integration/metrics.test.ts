@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { costOf } from "@/lib/cost/prices";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, keyStatuses, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, adminFetch, keyStatuses, replacePool, postChat, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
 import { labelValues, parsePrometheusText, sampleValue, type Exposition } from "../helpers/prometheus-text";
 
 // GET /metrics counts what the pipeline did, exactly: each scenario reads the figures before and
@@ -38,12 +38,8 @@ async function scrape(): Promise<Exposition> {
 }
 
 function chat(model: string, options: { stream?: boolean; signal?: AbortSignal } = {}): Promise<Response> {
-  return fetch(`${server.url}/v1/chat/completions`, {
-    method: "POST",
-    signal: options.signal,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], ...(options.stream ? { stream: true, stream_options: { include_usage: true } } : {}) }),
-  });
+  const streamed = options.stream ? { stream: true, stream_options: { include_usage: true } } : {};
+  return postChat(server, { model, messages: [{ role: "user", content: "hi" }], ...streamed }, { signal: options.signal });
 }
 
 /** The change of one sample between two scrapes. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, keyStatuses, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
+import { adminFetch, keyStatuses, postChat, replacePool, startKeyPool, type KeyPoolServer } from "../helpers/keypool";
 
 // Keys come back: invalid and exhausted keys are re-checked every KEY_RECHECK_SECONDS and return
 // to `active` once the upstream accepts them; a key disabled by hand stays disabled.
@@ -18,12 +18,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-const chat = () =>
-  fetch(`${server.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
-  });
+const chat = () => postChat(server, { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
 
 describe("re-checks", () => {
   it("bring invalid and exhausted keys back when the upstream accepts them again, and leave a disabled key alone", async () => {

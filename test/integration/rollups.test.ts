@@ -3,7 +3,7 @@
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, adminFetch, replacePool, startKeyPool, waitForLogs, type KeyPoolServer } from "../helpers/keypool";
+import { ADMIN_KEY, adminFetch, replacePool, postChat, startKeyPool, waitForLogs, type KeyPoolServer } from "../helpers/keypool";
 import { rollupsFromLog, storedRollups } from "../helpers/rollups";
 
 let upstream: FakeOpenAI;
@@ -21,11 +21,7 @@ afterAll(async () => {
 });
 
 async function chat(credential: string, model: string, stream = false): Promise<number> {
-  const response = await fetch(`${server.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "hi" }] }),
-  });
+  const response = await postChat(server, { model, stream, messages: [{ role: "user", content: "hi" }] }, { credential });
   await response.text();
   sent += 1;
   return response.status;

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { migrate } from "../../scripts/migrate.mjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
-import { ADMIN_KEY, keyStatuses, replacePool, startKeyPool, tempDataDir, type KeyPoolServer } from "../helpers/keypool";
+import { keyStatuses, replacePool, postChat, startKeyPool, tempDataDir, type KeyPoolServer } from "../helpers/keypool";
 
 // Storage never stalls the proxy and never loses a row: a locked database and a full disk delay
 // logging, not calls; the writer recovers and writes every queued row; a stop says what it lost.
@@ -21,11 +21,7 @@ afterAll(async () => {
 });
 
 const chat = (server: KeyPoolServer, n: number) =>
-  fetch(`${server.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: `call ${n}` }] }),
-  }).then(async (response) => {
+  postChat(server, { model: "gpt-4o-mini", messages: [{ role: "user", content: `call ${n}` }] }).then(async (response) => {
     await response.arrayBuffer();
     return response.status;
   });
