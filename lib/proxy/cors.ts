@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import { REQUEST_ID_HEADER } from "./headers";
 
 // Browser-based OpenAI clients call /v1 across origins. Credentials travel as Bearer tokens,
 // never cookies, so any origin may call; the token decides what it may do.
@@ -7,9 +8,9 @@ export const CORS_HEADERS: OutgoingHttpHeaders = {
   "access-control-expose-headers": "*",
 };
 
-/** What every /v1 answer carries: CORS, and KeyPool's id for the request (built as one literal, once per request). */
+/** What every /v1 answer carries: CORS, and KeyPool's id for the request. */
 export function v1ReplyHeaders(requestId: string): OutgoingHttpHeaders {
-  return { "access-control-allow-origin": "*", "access-control-expose-headers": "*", "x-keypool-request-id": requestId };
+  return { ...CORS_HEADERS, [REQUEST_ID_HEADER]: requestId };
 }
 
 export function preflightHeaders(req: IncomingMessage): OutgoingHttpHeaders {
