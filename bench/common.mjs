@@ -1,5 +1,18 @@
 // What the bench scripts (run.mjs, stats-load.mjs) share.
+import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Node's arguments for KeyPool exactly as `npm start` gives them (its heap flag included), for spawn(process.execPath, …). */
+export function startArgs() {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+  const [command, ...args] = scripts.start.split(" ");
+  if (command !== "node") throw new Error(`npm start runs ${command}, not node: the bench cannot start KeyPool the same way`);
+  return args;
+}
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

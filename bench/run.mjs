@@ -21,11 +21,9 @@ import { fork, spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { request } from "undici";
-import { freePort, sleep } from "./common.mjs";
+import { ROOT, freePort, sleep, startArgs } from "./common.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BENCH = path.join(ROOT, "bench");
 const setting = (name, fallback) => {
   const value = Number(process.env[name] ?? fallback);
@@ -129,7 +127,7 @@ async function startKeyPool(upstreamUrl, attempt) {
   };
   // Its log is deleted with the data dir at the end, so the tail is shown if it dies.
   const details = () => ` Last lines of its log:\n${logTail(logFile)}`;
-  const child = register(spawn(process.execPath, ["scripts/start.mjs"], { cwd: ROOT, env, stdio: ["ignore", log, log] }), "KeyPool", details);
+  const child = register(spawn(process.execPath, startArgs(), { cwd: ROOT, env, stdio: ["ignore", log, log] }), "KeyPool", details);
   fs.closeSync(log);
   const keypool = { child, pid: child.pid, url: `http://127.0.0.1:${port}` };
   const deadline = Date.now() + 60_000;

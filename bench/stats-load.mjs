@@ -20,7 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { request } from "undici";
-import { freePort, sleep } from "./common.mjs";
+import { freePort, sleep, startArgs } from "./common.mjs";
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(process.env.KEYPOOL_ROOT ?? path.join(BENCH, ".."));
@@ -54,7 +54,7 @@ async function startKeyPool(upstreamUrl) {
   const port = await freePort();
   const log = fs.openSync(path.join(dataDir, "keypool.log"), "a");
   const env = { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: `file:${databasePath}`, OPENAI_BASE_URL: `${upstreamUrl}/v1`, ADMIN_KEY, NEXT_TELEMETRY_DISABLED: "1", MODEL_SYNC_SECONDS: "0" };
-  const child = track(spawn(process.execPath, ["scripts/start.mjs"], { cwd: ROOT, env, stdio: ["ignore", log, log] }));
+  const child = track(spawn(process.execPath, startArgs(), { cwd: ROOT, env, stdio: ["ignore", log, log] }));
   fs.closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();

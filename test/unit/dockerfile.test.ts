@@ -49,6 +49,11 @@ describe("Dockerfile", () => {
     for (const arg of command.slice(1)) expect(path.isAbsolute(arg)).toBe(false);
   });
 
+  it("starts KeyPool with the same Node flags as npm start", () => {
+    const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(execCommandOf(final as NonNullable<typeof final>)).toEqual(scripts.start?.split(" "));
+  });
+
   it("keeps node_modules, build output, data and secrets out of the build context", () => {
     const ignored = fs.readFileSync(path.join(ROOT, ".dockerignore"), "utf8").split("\n").map((line) => line.trim());
     for (const entry of ["node_modules", ".next", "data", "*.secret", ".env*"]) expect(ignored).toContain(entry);
