@@ -1,4 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
+import { contentDelta, headOf } from "./content-delta";
 
 type ChatChoiceDelta = {
   index?: number;
@@ -29,6 +30,11 @@ class ChatAssembler {
     }
     const choices = Array.isArray(chunk.choices) ? (chunk.choices as ChatChoiceDelta[]) : [];
     for (const choice of choices) this.addChoice(choice);
+  }
+
+  /** A chunk that only adds text to the first choice (see content-delta.ts). */
+  addContent(content: string): void {
+    this.addChoice({ index: 0, delta: { content } });
   }
 
   result(usage: unknown): Record<string, unknown> {
@@ -65,6 +71,9 @@ class ChatAssembler {
   }
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+
 /** An event longer than this is skipped: the log does not need it to be bounded. */
 const MAX_EVENT_CHARS = 1024 * 1024;
 
@@ -93,17 +102,26 @@ export class StreamAssembler {
   private isChat = false;
   private usage: unknown = null;
   private final: unknown = null;
+  /** The head of the last chat chunk parsed in full: a chunk that repeats it is read without parsing. */
+  private chatHead: string | null = null;
 
   constructor(maxChars: number) {
     this.chat = new ChatAssembler(maxChars);
   }
 
   push(bytes: Uint8Array): void {
-    this.pending += this.decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    const events = this.pending.split(/\r?\n\r?\n/);
-    this.pending = events.pop() ?? "";
-    if (this.pending.length > MAX_EVENT_CHARS) this.pending = "";
-    for (const event of events) this.add(event);
+    const text = this.pending + this.decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // The blank line may have begun in the text already searched: look again from just before its end.
+    let lineEnd = text.indexOf("\n", Math.max(0, this.pending.length - 3));
+    let eventStart = 0;
+    for (; lineEnd !== -1; lineEnd = text.indexOf("\n", lineEnd + 1)) {
+      const next = text.charCodeAt(lineEnd + 1) === CR ? lineEnd + 2 : lineEnd + 1;
+      if (text.charCodeAt(next) !== LF) continue;
+      this.add(text.slice(eventStart, text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd));
+      eventStart = next + 1;
+      lineEnd = next;
+    }
+    this.pending = text.length - eventStart > MAX_EVENT_CHARS ? "" : text.slice(eventStart);
   }
 
   /** The rebuilt answer, or null when the events were none of the known kinds. */
@@ -116,6 +134,11 @@ export class StreamAssembler {
   private add(event: string): void {
     const data = dataOf(event);
     if (data === null || data === "[DONE]") return;
+    const content = this.chatHead === null ? null : contentDelta(data, this.chatHead);
+    if (content !== null) {
+      this.chat.addContent(content);
+      return;
+    }
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(data) as Record<string, unknown>;
@@ -125,6 +148,7 @@ export class StreamAssembler {
     if (parsed.object === "chat.completion.chunk") {
       this.isChat = true;
       this.chat.add(parsed);
+      this.chatHead = headOf(data);
     }
     if (parsed.usage) this.usage = parsed.usage;
     if (parsed.type === "response.completed" && parsed.response) this.final = parsed.response;

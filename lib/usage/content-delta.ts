@@ -1,0 +1,62 @@
+// Most chunks of a streamed chat answer repeat the chunk before them except for a few words of
+// text: the same head (id, object, created, model, fingerprint) and one choice whose delta is
+// `{"content": "…"}`. Reading that text in place costs a fraction of parsing the whole chunk,
+// which was most of the log writer's time per streamed row. Anything else is parsed in full.
+
+const CHOICES = '"choices":[';
+const DELTA_START = '{"index":0,"delta":{"content":"';
+const DELTA_END = '"},"logprobs":null,"finish_reason":null}]';
+const USAGE_NULL = ',"usage":null';
+const OBFUSCATION = ',"obfuscation":"';
+const CLOSE = 0x7d;
+const BACKSLASH = 0x5c;
+
+/** `text` has `part` at `at`; a slice compared whole is several times faster than startsWith() here. */
+const hasAt = (text: string, part: string, at: number) => text.slice(at, at + part.length) === part;
+
+/** Everything of a chunk's JSON before its choices; null when it has none. */
+export function headOf(data: string): string | null {
+  const at = data.indexOf(CHOICES);
+  return at === -1 ? null : data.slice(0, at + CHOICES.length);
+}
+
+/**
+ * The text of a chunk that starts with `head` and carries nothing but one content delta (before
+ * the usage: null and obfuscation fields OpenAI adds); null for any other chunk.
+ */
+export function contentDelta(data: string, head: string): string | null {
+  if (!hasAt(data, head, 0) || !hasAt(data, DELTA_START, head.length)) return null;
+  const start = head.length + DELTA_START.length;
+  const end = closingQuote(data, start);
+  if (end === -1 || !hasAt(data, DELTA_END, end) || !endsAfterKnownFields(data, end + DELTA_END.length)) return null;
+  const raw = data.slice(start, end);
+  if (!raw.includes("\\")) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return null;
+  }
+}
+
+/** The quote that ends the JSON string whose text starts at `from`: one not escaped by a backslash. */
+function closingQuote(text: string, from: number): number {
+  for (let at = text.indexOf('"', from); at !== -1; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return at;
+  }
+  return -1;
+}
+
+/** Whether the chunk ends at `from` with at most `"usage":null` and an obfuscation string, then its closing brace. */
+function endsAfterKnownFields(data: string, from: number): boolean {
+  let at = from;
+  if (hasAt(data, USAGE_NULL, at)) at += USAGE_NULL.length;
+  if (hasAt(data, OBFUSCATION, at)) {
+    // Padding of letters and digits: a quote ends it (an escaped one leaves more than the brace, so the chunk is parsed).
+    const end = data.indexOf('"', at + OBFUSCATION.length);
+    if (end === -1) return false;
+    at = end + 1;
+  }
+  return at === data.length - 1 && data.charCodeAt(at) === CLOSE;
+}
