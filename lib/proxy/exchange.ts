@@ -8,7 +8,7 @@ import { settleTokenRequest } from "../tokens/limits";
 import { observeRequest } from "../metrics/registry";
 import type { PreparedBody } from "./request-body";
 import { truncate } from "./scrub";
-import { track, untrack } from "./inflight";
+import { track, untrack, type Tracked } from "./inflight";
 import type { StopReason } from "./stop-reason";
 
 export type ProxyRequest = {
@@ -52,12 +52,13 @@ export class Exchange {
   abortUpstream: ((reason: Error) => void) | null = null;
   private stopReason: StopReason | null = null;
   private finished = false;
+  private readonly tracked: Tracked;
 
   constructor(
     readonly request: ProxyRequest,
     readonly prepared: PreparedBody,
   ) {
-    track(this);
+    this.tracked = track(this);
   }
 
   /** Why KeyPool stopped the exchange, if it did (a plain field: read several times per request). */
@@ -85,7 +86,7 @@ export class Exchange {
   finish(outcome: Outcome): void {
     if (this.finished) return;
     this.finished = true;
-    untrack(this);
+    untrack(this.tracked);
     const { request, prepared } = this;
     const promptTokens = outcome.promptTokens ?? null;
     const completionTokens = outcome.completionTokens ?? null;

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { env } from "../env";
 import { internalError, shuttingDown, tooLarge } from "../http/errors";
+import { LiveList, type LiveLink } from "../live-list";
 import { logError } from "../log";
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "../proxy/headers";
 import { clientAddress } from "./client-address";
@@ -62,7 +63,7 @@ function closeWhenSent(socket: Socket | null): void {
  * request gets an id (echoed, logged, stored with its log row).
  */
 export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
-  const inflight = new Set<ServerResponse>();
+  const inflight = new LiveList<ServerResponse>();
   let draining = false;
   let drained: (() => void) | null = null;
 
@@ -70,8 +71,9 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
     const startedMs = performance.now();
     const requestId = newRequestId();
     const url = req.url ?? "/";
+    let tracked: LiveLink<ServerResponse> | null = null;
     res.once("close", () => {
-      inflight.delete(res);
+      if (tracked) inflight.delete(tracked);
       // An answer given before the body was read (a 413, a 401): drop the rest, bounded.
       if (!req.complete) dropUnreadBody(req);
       if (!url.startsWith("/_next/")) accessLog(req, res, requestId, startedMs);
@@ -83,7 +85,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
       replyError(res, shuttingDown(), { connection: "close", [REQUEST_ID_HEADER]: requestId });
       return;
     }
-    inflight.add(res);
+    tracked = inflight.add(res);
     // /v1 writes the id with its answer's headers (see ProxyRequest.replyHeaders).
     if (isV1(url)) {
       serveV1(req, res, requestId).catch((error: unknown) => {
@@ -122,7 +124,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
     draining = true;
     server.close();
     server.closeIdleConnections();
-    for (const res of inflight) {
+    for (const res of inflight.values()) {
       // Whatever is answered from now on closes its connection behind it.
       if (!res.headersSent) res.shouldKeepAlive = false;
       else {
