@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Node's arguments for KeyPool exactly as `npm start` gives them (its heap flag included), for spawn(process.execPath, …). */
-export function startArgs() {
-  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+/** Node's arguments for the KeyPool checkout at `root` exactly as its `npm start` gives them (a heap flag included), for spawn(process.execPath, …). */
+export function startArgs(root = ROOT) {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
   const [command, ...args] = scripts.start.split(" ");
   if (command !== "node") throw new Error(`npm start runs ${command}, not node: the bench cannot start KeyPool the same way`);
   return args;

@@ -54,7 +54,7 @@ async function startKeyPool(upstreamUrl) {
   const port = await freePort();
   const log = fs.openSync(path.join(dataDir, "keypool.log"), "a");
   const env = { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: `file:${databasePath}`, OPENAI_BASE_URL: `${upstreamUrl}/v1`, ADMIN_KEY, NEXT_TELEMETRY_DISABLED: "1", MODEL_SYNC_SECONDS: "0" };
-  const child = track(spawn(process.execPath, startArgs(), { cwd: ROOT, env, stdio: ["ignore", log, log] }));
+  const child = track(spawn(process.execPath, startArgs(ROOT), { cwd: ROOT, env, stdio: ["ignore", log, log] }));
   fs.closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
