@@ -22,13 +22,14 @@ const COMPLETED_EVENT = Buffer.from("event: response.completed");
 const COMPLETED_DATA = Buffer.from('data: {"type":"response.completed"');
 const BLANK_LINE = Buffer.from("\n\n");
 
-const startsWith = (event: Buffer, prefix: Buffer) => event.length >= prefix.length && event.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+const startsWith = (bytes: Buffer, start: number, end: number, prefix: Buffer) =>
+  end - start >= prefix.length && bytes.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
 
-/** Whether the event is one that ends a stream; decided by its first bytes, most events by one. */
-function isTerminal(event: Buffer): boolean {
-  if (event[0] === 0x65) return startsWith(event, COMPLETED_EVENT);
-  if (event.length <= DONE.length + 4) return startsWith(event, DONE);
-  return event[6] === 0x7b && event[8] === 0x74 && startsWith(event, COMPLETED_DATA);
+/** Whether the event at bytes[start, end) is one that ends a stream; decided by its first bytes, most events by one. */
+function isTerminal(bytes: Buffer, start: number, end: number): boolean {
+  if (bytes[start] === 0x65) return startsWith(bytes, start, end, COMPLETED_EVENT);
+  if (end - start <= DONE.length + 4) return startsWith(bytes, start, end, DONE);
+  return bytes[start + 6] === 0x7b && bytes[start + 8] === 0x74 && startsWith(bytes, start, end, COMPLETED_DATA);
 }
 
 /** `null` at `at`, compared in place. */
@@ -43,9 +44,10 @@ const TAIL_CHARS = 16 * 1024;
  * Watches an SSE stream as it passes: counts tokens, notices the terminal event and (only when
  * the client did not ask for usage) drops the usage-only chunk and the "usage": null fields.
  * Works on bytes, whatever the read boundaries: an event split over any number of reads is found
- * once its blank line arrives. Without stripping, every read is forwarded as received, at once.
- * On the request's path it only searches bytes; the usage event alone is read as text. (The log
- * writer rebuilds the answer, off this thread.)
+ * once its blank line arrives. Without stripping, every read is forwarded as received, at once,
+ * and its events are only looked at in place (no copy or view of each). On the request's path it
+ * only searches bytes; the usage event alone is read as text. (The log writer rebuilds the
+ * answer, off this thread.)
  */
 export class SseRelay {
   /** Bytes of the current, unfinished event. */
@@ -61,12 +63,16 @@ export class SseRelay {
   private tail = "";
   private tokens: TokenCounts = NO_TOKENS;
   private complete = false;
+  /** The last search for `"usage":`: events of the same read before the one found do not search again. */
+  private searched: Buffer | null = null;
+  private searchedFrom = 0;
+  private foundAt = -1;
 
   constructor(private readonly options: RelayOptions) {}
 
   /** Returns what to forward now: the read itself, or (stripping) the finished events kept. */
   push(chunk: Buffer): Buffer | null {
-    const out: Buffer[] = [];
+    const out: Buffer[] | null = this.options.stripUsage ? [] : null;
     if (this.lfOnly === null) {
       const lf = chunk.indexOf(LF);
       if (lf !== -1) this.lfOnly = (lf > 0 ? chunk[lf - 1] : this.lastByte) !== CR;
@@ -74,26 +80,26 @@ export class SseRelay {
     const eventStart = this.lfOnly ? this.splitOnBlankLines(chunk, out) : this.splitOnLines(chunk, out);
     this.lastByte = chunk[chunk.length - 1] ?? this.lastByte;
     if (eventStart < chunk.length) this.hold(chunk.subarray(eventStart), out);
-    return this.options.stripUsage ? joined(out) : chunk;
+    return out ? joined(out) : chunk;
   }
 
   /** Ends every event whose blank line is in this read; returns where the unfinished rest starts. */
-  private splitOnBlankLines(chunk: Buffer, out: Buffer[]): number {
+  private splitOnBlankLines(chunk: Buffer, out: Buffer[] | null): number {
     let eventStart = 0;
     // The blank line's two LFs may fall on either side of the read boundary.
     if (this.pendingBytes > 0 && this.lastByte === LF && chunk[0] === LF) {
-      this.endEvent(chunk.subarray(0, 1), out);
+      this.endEvent(chunk, 0, 1, out);
       eventStart = 1;
     }
     for (let blank = chunk.indexOf(BLANK_LINE, eventStart); blank !== -1; blank = chunk.indexOf(BLANK_LINE, eventStart)) {
-      this.endEvent(chunk.subarray(eventStart, blank + 2), out);
+      this.endEvent(chunk, eventStart, blank + 2, out);
       eventStart = blank + 2;
     }
     return eventStart;
   }
 
   /** The general way, for lines ending in CRLF: line by line, a blank line ends the event. */
-  private splitOnLines(chunk: Buffer, out: Buffer[]): number {
+  private splitOnLines(chunk: Buffer, out: Buffer[] | null): number {
     let eventStart = 0;
     let lineStart = 0;
     for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lineStart)) {
@@ -102,7 +108,7 @@ export class SseRelay {
       this.lineBytes = 0;
       lineStart = lf + 1;
       if (length === 0 || (length === 1 && before === CR)) {
-        this.endEvent(chunk.subarray(eventStart, lineStart), out);
+        this.endEvent(chunk, eventStart, lineStart, out);
         eventStart = lineStart;
       }
     }
@@ -117,9 +123,10 @@ export class SseRelay {
       return null;
     }
     if (this.pendingBytes === 0) return null;
-    const out: Buffer[] = [];
-    this.inspect(this.takePending(), out);
-    return this.options.stripUsage ? joined(out) : null;
+    const out: Buffer[] | null = this.options.stripUsage ? [] : null;
+    const held = this.takePending();
+    this.inspect(held, 0, held.length, out);
+    return out ? joined(out) : null;
   }
 
   /**
@@ -135,10 +142,10 @@ export class SseRelay {
     return { ...this.tokens, complete: this.complete };
   }
 
-  private hold(piece: Buffer, out: Buffer[]): void {
+  private hold(piece: Buffer, out: Buffer[] | null): void {
     if (this.oversized) {
       this.keepTail(piece);
-      if (this.options.stripUsage) out.push(piece);
+      out?.push(piece);
       return;
     }
     this.pending.push(piece);
@@ -147,18 +154,25 @@ export class SseRelay {
     const held = this.takePending();
     this.oversized = true;
     this.keepTail(held);
-    if (this.options.stripUsage) out.push(held);
+    out?.push(held);
   }
 
-  private endEvent(piece: Buffer, out: Buffer[]): void {
+  /** The event that ends at `end` in this read: whole in it from `start`, or begun in earlier reads. */
+  private endEvent(chunk: Buffer, start: number, end: number, out: Buffer[] | null): void {
     if (this.oversized) {
+      const piece = chunk.subarray(start, end);
       this.keepTail(piece);
-      if (this.options.stripUsage) out.push(piece);
+      out?.push(piece);
       this.endOversized();
       return;
     }
-    if (this.pendingBytes > 0) this.pending.push(piece);
-    this.inspect(this.pendingBytes > 0 ? this.takePending() : piece, out);
+    if (this.pendingBytes === 0) {
+      this.inspect(chunk, start, end, out);
+      return;
+    }
+    this.pending.push(chunk.subarray(start, end));
+    const held = this.takePending();
+    this.inspect(held, 0, held.length, out);
   }
 
   private takePending(): Buffer {
@@ -184,25 +198,37 @@ export class SseRelay {
     if (counts.promptTokens !== null || counts.completionTokens !== null) this.tokens = counts;
   }
 
+  /** Where the first `"usage":` at or after `from` in `bytes` is; -1 when none. */
+  private usageAt(bytes: Buffer, from: number): number {
+    if (this.searched === bytes && this.searchedFrom <= from && (this.foundAt === -1 || this.foundAt >= from)) return this.foundAt;
+    this.searched = bytes;
+    this.searchedFrom = from;
+    this.foundAt = bytes.indexOf(USAGE, from);
+    return this.foundAt;
+  }
+
   /**
-   * Reads one whole event and adds what to forward of it to `out`: the event, the event without
-   * its "usage": null, or nothing (the usage-only chunk the client did not ask for).
+   * Reads the whole event at bytes[start, end) and, when stripping, adds what to forward of it to
+   * `out`: the event, the event without its "usage": null, or nothing (the usage-only chunk the
+   * client did not ask for).
    */
-  private inspect(event: Buffer, out: Buffer[]): void {
-    if (isTerminal(event)) this.complete = true;
-    const usage = event.indexOf(USAGE);
-    if (usage === -1) {
-      out.push(event);
+  private inspect(bytes: Buffer, start: number, end: number, out: Buffer[] | null): void {
+    if (isTerminal(bytes, start, end)) this.complete = true;
+    const usage = this.usageAt(bytes, start);
+    if (usage === -1 || usage >= end) {
+      out?.push(bytes.subarray(start, end));
       return;
     }
     const value = usage + USAGE.length;
-    if (isNull(event, value)) {
-      if (this.options.stripUsage && event[usage - 1] === COMMA) out.push(event.subarray(0, usage - 1), event.subarray(value + 4));
-      else out.push(event);
+    if (isNull(bytes, value)) {
+      if (!out) return;
+      if (bytes[usage - 1] === COMMA) out.push(bytes.subarray(start, usage - 1), bytes.subarray(value + 4, end));
+      else out.push(bytes.subarray(start, end));
       return;
     }
-    this.countUsage(event.toString("utf8"));
-    if (!this.options.stripUsage || event.indexOf(NO_CHOICES) === -1) out.push(event);
+    this.countUsage(bytes.toString("utf8", start, end));
+    const noChoices = bytes.indexOf(NO_CHOICES, start);
+    if (out && (noChoices === -1 || noChoices >= end)) out.push(bytes.subarray(start, end));
   }
 }
 

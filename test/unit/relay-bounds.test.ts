@@ -40,6 +40,34 @@ describe("SseRelay read boundaries", () => {
     expect(relay.summary()).toMatchObject({ promptTokens: 4, completionTokens: 6, complete: true });
   });
 
+  it.each([1, 2, 3, 7, 64, 100_000])("passes every byte through unchanged and still counts usage when reads are %i bytes", (size) => {
+    const relay = new SseRelay({ stripUsage: false });
+    expect(feed(relay, stream, size)).toBe(stream);
+    expect(relay.summary()).toMatchObject({ promptTokens: 4, completionTokens: 6, complete: true });
+  });
+
+  it("strips only the event that carries usage: null, also when events without it come first in the read", () => {
+    const mixed = chunk("A") + chunk("B", { usage: null }) + chunk("C") + usageChunk + "data: [DONE]\n\n";
+    const relay = new SseRelay({ stripUsage: true });
+    const out = feed(relay, mixed, mixed.length);
+    expect(out).toBe(chunk("A") + chunk("B") + chunk("C") + "data: [DONE]\n\n");
+    expect(relay.summary()).toMatchObject({ promptTokens: 4, completionTokens: 6, complete: true });
+  });
+
+  it("finds the usage of a later event in a read whose earlier events have none", () => {
+    const event = (type: string, extra: object = {}) => `event: ${type}\ndata: ${JSON.stringify({ type, ...extra })}\n\n`;
+    const responses = [
+      event("response.created", { response: { id: "r1", usage: null } }),
+      ...Array.from({ length: 20 }, (_, i) => event("response.output_text.delta", { delta: `word${i} ` })),
+      event("response.completed", { response: { id: "r1", usage: { input_tokens: 7, output_tokens: 20 } } }),
+    ].join("");
+    for (const size of [responses.length, 500, 9]) {
+      const relay = new SseRelay({ stripUsage: false });
+      expect(feed(relay, responses, size)).toBe(responses);
+      expect(relay.summary()).toMatchObject({ promptTokens: 7, completionTokens: 20, complete: true });
+    }
+  });
+
   it("finds events separated by CRLF blank lines, also when the CRLF is split across reads", () => {
     const crlf = stream.replaceAll("\n\n", "\r\n\r\n");
     for (const size of [1, 3, 5]) {
