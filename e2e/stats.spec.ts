@@ -59,3 +59,19 @@ test("draws the charts from real traffic, filters the log and opens a row's stor
   await expect(page.locator("[data-kpi=requests] .value")).not.toHaveText("0");
   await expect.poll(async () => Number(await page.getByRole("img").first().getAttribute("data-points"))).toBeGreaterThan(0);
 });
+
+test("two filters changed one right after the other both stay in the address", async ({ adminPage: page }) => {
+  await page.goto("/stats");
+  // Both changes in one task, before the first one's navigation lands: the second must build on the first.
+  await page.evaluate(() => {
+    const select = (label: string) => document.querySelector(`select[aria-label="${label}"]`) as HTMLSelectElement;
+    for (const [label, value] of [["Status", "error"], ["Model", "gpt-4o-mini"]] as const) {
+      const element = select(label);
+      if (![...element.options].some((option) => option.value === value)) element.add(new Option(value, value));
+      element.value = value;
+      element.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+  await expect(page).toHaveURL(/model=gpt-4o-mini/);
+  await expect(page).toHaveURL(/status=error/);
+});
