@@ -8,7 +8,7 @@ import { BodySample } from "./body-sample";
 import { loggable, type Exchange, type Outcome } from "./exchange";
 import { clientResponseHeaders, type AnswerHeaders } from "./headers";
 import { replyError, type Reply } from "./reply";
-import { SseRelay } from "./sse";
+import { sseRelay } from "./sse";
 import { StreamLogTap } from "./stream-log";
 import { isBodyTimeout, type UpstreamAnswer } from "./upstream";
 
@@ -104,7 +104,7 @@ function streamError(exchange: Exchange, error: unknown): { message: string; cod
 }
 
 async function relaySse(exchange: Exchange, key: PoolKey, answer: UpstreamAnswer, reply: Reply): Promise<void> {
-  const relay = new SseRelay({ stripUsage: exchange.prepared.stripUsage });
+  const relay = sseRelay({ stripUsage: exchange.prepared.stripUsage });
   const log = env().LOG_BODIES ? new StreamLogTap() : null;
   const capture = captureOf(exchange, key, answer, true);
   const headers = servedHeaders(exchange, key, answer.headers, false);

@@ -1,4 +1,5 @@
 import { NO_TOKENS, tokensFromJsonTail, type TokenCounts } from "../usage/tokens";
+import { SseTail } from "./sse-tail";
 
 export type RelayOptions = {
   /** The client did not ask for the usage chunk that KeyPool requested for its own counting. */
@@ -9,6 +10,25 @@ export type RelaySummary = TokenCounts & {
   /** The stream's terminal event (`[DONE]`, `response.completed`) passed through. */
   complete: boolean;
 };
+
+/** What stands between an upstream SSE answer and the client. */
+export interface StreamRelay {
+  /** What to forward of this read now (null: nothing yet). */
+  push(chunk: Buffer): Buffer | null;
+  /** What is left to forward when the upstream ends. */
+  flush(): Buffer | null;
+  /** Whether an event of KeyPool's own can follow now without corrupting one half sent. */
+  canAppendEvent(): boolean;
+  summary(): RelaySummary;
+}
+
+/**
+ * The relay for a stream: a client that asked for usage gets the stream untouched, and only its
+ * end is read (SseTail); otherwise the usage KeyPool asked for is taken out, event by event.
+ */
+export function sseRelay(options: RelayOptions): StreamRelay {
+  return options.stripUsage ? new UsageStripper() : new SseTail();
+}
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -41,15 +61,14 @@ export const MAX_EVENT_BYTES = 1024 * 1024;
 const TAIL_CHARS = 16 * 1024;
 
 /**
- * Watches an SSE stream as it passes: counts tokens, notices the terminal event and (only when
- * the client did not ask for usage) drops the usage-only chunk and the "usage": null fields.
- * Works on bytes, whatever the read boundaries: an event split over any number of reads is found
- * once its blank line arrives. Without stripping, every read is forwarded as received, at once,
- * and its events are only looked at in place (no copy or view of each). On the request's path it
- * only searches bytes; the usage event alone is read as text. (The log writer rebuilds the
+ * Takes out of an SSE stream what the client did not ask for: the usage-only chunk and the
+ * "usage": null fields (KeyPool asks for usage to count tokens), and counts tokens and notices the
+ * terminal event on the way. Works on bytes, whatever the read boundaries: an event split over
+ * any number of reads is found once its blank line arrives, and goes out whole. On the request's
+ * path it only searches bytes; the usage event alone is read as text. (The log writer rebuilds the
  * answer, off this thread.)
  */
-export class SseRelay {
+export class UsageStripper implements StreamRelay {
   /** Bytes of the current, unfinished event. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -68,11 +87,9 @@ export class SseRelay {
   private searchedFrom = 0;
   private foundAt = -1;
 
-  constructor(private readonly options: RelayOptions) {}
-
-  /** Returns what to forward now: the read itself, or (stripping) the finished events kept. */
+  /** Returns the finished events of the read (and of earlier ones), what is kept of them. */
   push(chunk: Buffer): Buffer | null {
-    const out: Buffer[] | null = this.options.stripUsage ? [] : null;
+    const out: Buffer[] = [];
     if (this.lfOnly === null) {
       const lf = chunk.indexOf(LF);
       if (lf !== -1) this.lfOnly = (lf > 0 ? chunk[lf - 1] : this.lastByte) !== CR;
@@ -80,11 +97,11 @@ export class SseRelay {
     const eventStart = this.lfOnly ? this.splitOnBlankLines(chunk, out) : this.splitOnLines(chunk, out);
     this.lastByte = chunk[chunk.length - 1] ?? this.lastByte;
     if (eventStart < chunk.length) this.hold(chunk.subarray(eventStart), out);
-    return out ? joined(out) : chunk;
+    return joined(out);
   }
 
   /** Ends every event whose blank line is in this read; returns where the unfinished rest starts. */
-  private splitOnBlankLines(chunk: Buffer, out: Buffer[] | null): number {
+  private splitOnBlankLines(chunk: Buffer, out: Buffer[]): number {
     let eventStart = 0;
     // The blank line's two LFs may fall on either side of the read boundary.
     if (this.pendingBytes > 0 && this.lastByte === LF && chunk[0] === LF) {
@@ -99,7 +116,7 @@ export class SseRelay {
   }
 
   /** The general way, for lines ending in CRLF: line by line, a blank line ends the event. */
-  private splitOnLines(chunk: Buffer, out: Buffer[] | null): number {
+  private splitOnLines(chunk: Buffer, out: Buffer[]): number {
     let eventStart = 0;
     let lineStart = 0;
     for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lineStart)) {
@@ -123,29 +140,25 @@ export class SseRelay {
       return null;
     }
     if (this.pendingBytes === 0) return null;
-    const out: Buffer[] | null = this.options.stripUsage ? [] : null;
+    const out: Buffer[] = [];
     const held = this.takePending();
     this.inspect(held, 0, held.length, out);
-    return out ? joined(out) : null;
+    return joined(out);
   }
 
-  /**
-   * Whether an event of KeyPool's own can follow now: nothing of an unfinished event has reached
-   * the client (stripping holds events back until they are whole).
-   */
+  /** Events are held back until they are whole, unless one grew past MAX_EVENT_BYTES. */
   canAppendEvent(): boolean {
-    if (this.oversized) return false;
-    return this.options.stripUsage || this.pendingBytes === 0;
+    return !this.oversized;
   }
 
   summary(): RelaySummary {
     return { ...this.tokens, complete: this.complete };
   }
 
-  private hold(piece: Buffer, out: Buffer[] | null): void {
+  private hold(piece: Buffer, out: Buffer[]): void {
     if (this.oversized) {
       this.keepTail(piece);
-      out?.push(piece);
+      out.push(piece);
       return;
     }
     this.pending.push(piece);
@@ -154,15 +167,15 @@ export class SseRelay {
     const held = this.takePending();
     this.oversized = true;
     this.keepTail(held);
-    out?.push(held);
+    out.push(held);
   }
 
   /** The event that ends at `end` in this read: whole in it from `start`, or begun in earlier reads. */
-  private endEvent(chunk: Buffer, start: number, end: number, out: Buffer[] | null): void {
+  private endEvent(chunk: Buffer, start: number, end: number, out: Buffer[]): void {
     if (this.oversized) {
       const piece = chunk.subarray(start, end);
       this.keepTail(piece);
-      out?.push(piece);
+      out.push(piece);
       this.endOversized();
       return;
     }
@@ -208,27 +221,25 @@ export class SseRelay {
   }
 
   /**
-   * Reads the whole event at bytes[start, end) and, when stripping, adds what to forward of it to
-   * `out`: the event, the event without its "usage": null, or nothing (the usage-only chunk the
+   * Reads the whole event at bytes[start, end) and adds what to forward of it to `out`: the event, the event without its "usage": null, or nothing (the usage-only chunk the
    * client did not ask for).
    */
-  private inspect(bytes: Buffer, start: number, end: number, out: Buffer[] | null): void {
+  private inspect(bytes: Buffer, start: number, end: number, out: Buffer[]): void {
     if (isTerminal(bytes, start, end)) this.complete = true;
     const usage = this.usageAt(bytes, start);
     if (usage === -1 || usage >= end) {
-      out?.push(bytes.subarray(start, end));
+      out.push(bytes.subarray(start, end));
       return;
     }
     const value = usage + USAGE.length;
     if (isNull(bytes, value)) {
-      if (!out) return;
       if (bytes[usage - 1] === COMMA) out.push(bytes.subarray(start, usage - 1), bytes.subarray(value + 4, end));
       else out.push(bytes.subarray(start, end));
       return;
     }
     this.countUsage(bytes.toString("utf8", start, end));
     const noChoices = bytes.indexOf(NO_CHOICES, start);
-    if (out && (noChoices === -1 || noChoices >= end)) out.push(bytes.subarray(start, end));
+    if (noChoices === -1 || noChoices >= end) out.push(bytes.subarray(start, end));
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classify, retryAfterMs } from "@/lib/proxy/classify";
 import { prepareBody } from "@/lib/proxy/request-body";
-import { SseRelay } from "@/lib/proxy/sse";
+import { sseRelay, type StreamRelay } from "@/lib/proxy/sse";
 import { StreamAssembler } from "@/lib/usage/assemble";
 import { isWellFormedKey, splitPasted } from "@/lib/keys/parse";
 
@@ -80,14 +80,14 @@ const chunk = (delta: object, extra: object = {}) =>
   `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "m", choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
 
 /** Feeds the same reads to the relay and to the log's assembler. */
-function both(relay: SseRelay, assembler: StreamAssembler, read: Buffer): Buffer | null {
+function both(relay: StreamRelay, assembler: StreamAssembler, read: Buffer): Buffer | null {
   assembler.push(read);
   return relay.push(read);
 }
 
-describe("SseRelay and StreamAssembler", () => {
+describe("sseRelay and StreamAssembler", () => {
   it("forwards bytes untouched and reassembles the final message when not stripping", () => {
-    const relay = new SseRelay({ stripUsage: false });
+    const relay = sseRelay({ stripUsage: false });
     const log = new StreamAssembler(10_000);
     const first = encode(chunk({ role: "assistant", content: "Hel" }) + chunk({ content: "lo" }).slice(0, 10));
     expect(both(relay, log, first)).toBe(first);
@@ -98,7 +98,7 @@ describe("SseRelay and StreamAssembler", () => {
   });
 
   it("drops the usage chunk and usage:null fields for a client that did not ask", () => {
-    const relay = new SseRelay({ stripUsage: true });
+    const relay = sseRelay({ stripUsage: true });
     const out = [
       relay.push(encode(chunk({ content: "Hi" }, { usage: null }))),
       relay.push(encode(`data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } })}\n\n`)),
@@ -120,7 +120,7 @@ describe("SseRelay and StreamAssembler", () => {
   });
 
   it("takes usage and the response from the Responses API's final event", () => {
-    const relay = new SseRelay({ stripUsage: false });
+    const relay = sseRelay({ stripUsage: false });
     const log = new StreamAssembler(10_000);
     both(relay, log, encode(`event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", response: { id: "r1", usage: { input_tokens: 5, output_tokens: 9 } } })}\n\n`));
     expect(relay.summary()).toMatchObject({ promptTokens: 5, completionTokens: 9, complete: true });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BodySample } from "@/lib/proxy/body-sample";
-import { MAX_EVENT_BYTES, SseRelay } from "@/lib/proxy/sse";
+import { MAX_EVENT_BYTES, sseRelay, type StreamRelay } from "@/lib/proxy/sse";
+import { TAIL_BYTES } from "@/lib/proxy/sse-tail";
 import { StreamAssembler } from "@/lib/usage/assemble";
 import { tokensFromJsonTail } from "@/lib/usage/tokens";
 
@@ -9,7 +10,7 @@ const chunk = (content: string, extra: object = {}) =>
 const usageChunk = `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 4, completion_tokens: 6 } })}\n\n`;
 
 /** Feeds `text` to the relay in pieces of `size` bytes and returns everything it forwarded. */
-function feed(relay: SseRelay, text: string, size: number): string {
+function feed(relay: StreamRelay, text: string, size: number): string {
   const bytes = Buffer.from(text);
   const out: Buffer[] = [];
   for (let at = 0; at < bytes.length; at += size) {
@@ -28,11 +29,11 @@ const contentOf = (sse: string) =>
     .map((event) => (JSON.parse(event.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? "")
     .join("");
 
-describe("SseRelay read boundaries", () => {
+describe("sseRelay read boundaries", () => {
   const stream = [chunk("Hel", { usage: null }), chunk("lo", { usage: null }), usageChunk.replace("}}\n", "}}\n"), "data: [DONE]\n\n"].join("");
 
   it.each([1, 2, 3, 7, 64])("strips usage and forwards every event whole when reads are %i bytes", (size) => {
-    const relay = new SseRelay({ stripUsage: true });
+    const relay = sseRelay({ stripUsage: true });
     const out = feed(relay, stream, size);
     expect(contentOf(out)).toBe("Hello");
     expect(out).not.toContain("usage");
@@ -41,14 +42,14 @@ describe("SseRelay read boundaries", () => {
   });
 
   it.each([1, 2, 3, 7, 64, 100_000])("passes every byte through unchanged and still counts usage when reads are %i bytes", (size) => {
-    const relay = new SseRelay({ stripUsage: false });
+    const relay = sseRelay({ stripUsage: false });
     expect(feed(relay, stream, size)).toBe(stream);
     expect(relay.summary()).toMatchObject({ promptTokens: 4, completionTokens: 6, complete: true });
   });
 
   it("strips only the event that carries usage: null, also when events without it come first in the read", () => {
     const mixed = chunk("A") + chunk("B", { usage: null }) + chunk("C") + usageChunk + "data: [DONE]\n\n";
-    const relay = new SseRelay({ stripUsage: true });
+    const relay = sseRelay({ stripUsage: true });
     const out = feed(relay, mixed, mixed.length);
     expect(out).toBe(chunk("A") + chunk("B") + chunk("C") + "data: [DONE]\n\n");
     expect(relay.summary()).toMatchObject({ promptTokens: 4, completionTokens: 6, complete: true });
@@ -62,7 +63,7 @@ describe("SseRelay read boundaries", () => {
       event("response.completed", { response: { id: "r1", usage: { input_tokens: 7, output_tokens: 20 } } }),
     ].join("");
     for (const size of [responses.length, 500, 9]) {
-      const relay = new SseRelay({ stripUsage: false });
+      const relay = sseRelay({ stripUsage: false });
       expect(feed(relay, responses, size)).toBe(responses);
       expect(relay.summary()).toMatchObject({ promptTokens: 7, completionTokens: 20, complete: true });
     }
@@ -71,7 +72,7 @@ describe("SseRelay read boundaries", () => {
   it("finds events separated by CRLF blank lines, also when the CRLF is split across reads", () => {
     const crlf = stream.replaceAll("\n\n", "\r\n\r\n");
     for (const size of [1, 3, 5]) {
-      const relay = new SseRelay({ stripUsage: true });
+      const relay = sseRelay({ stripUsage: true });
       expect(contentOf(feed(relay, crlf, size).replaceAll("\r\n\r\n", "\n\n"))).toBe("Hello");
       expect(relay.summary().promptTokens).toBe(4);
     }
@@ -79,7 +80,7 @@ describe("SseRelay read boundaries", () => {
 
   it("passes a 300 KB event whole, split into many reads", () => {
     const big = "x".repeat(300 * 1024);
-    const relay = new SseRelay({ stripUsage: true });
+    const relay = sseRelay({ stripUsage: true });
     const out = feed(relay, chunk(big, { usage: null }) + usageChunk + "data: [DONE]\n\n", 1000);
     expect(contentOf(out)).toBe(big);
     expect(relay.summary().promptTokens).toBe(4);
@@ -88,7 +89,7 @@ describe("SseRelay read boundaries", () => {
   it("forwards an event over the limit as it comes, without holding it, and still counts its usage", () => {
     const huge = "y".repeat(MAX_EVENT_BYTES + 10);
     const event = `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: huge } }], usage: { prompt_tokens: 1, completion_tokens: 2 } })}\n\n`;
-    const relay = new SseRelay({ stripUsage: true });
+    const relay = sseRelay({ stripUsage: true });
     const bytes = Buffer.from(event);
     let forwarded = 0;
     let heldBack = 0;
@@ -112,15 +113,55 @@ describe("SseRelay read boundaries", () => {
   });
 
   it("says whether an error event may follow without corrupting a half-sent event", () => {
-    const passing = new SseRelay({ stripUsage: false });
+    const passing = sseRelay({ stripUsage: false });
     passing.push(Buffer.from(chunk("a")));
     expect(passing.canAppendEvent()).toBe(true);
     passing.push(Buffer.from(chunk("b").slice(0, 10)));
     expect(passing.canAppendEvent()).toBe(false);
 
-    const stripping = new SseRelay({ stripUsage: true });
+    const stripping = sseRelay({ stripUsage: true });
     stripping.push(Buffer.from(chunk("b").slice(0, 10)));
     expect(stripping.canAppendEvent()).toBe(true);
+  });
+});
+
+describe("a stream passed untouched (the client asked for usage)", () => {
+  const long = Array.from({ length: 1000 }, (_, i) => chunk(`word${i} `, { usage: null })).join("");
+
+  it.each([1, 13, 4096, 1_000_000])("counts the usage at the end of a stream longer than the part it keeps, in reads of %i bytes", (size) => {
+    const stream = long + usageChunk + "data: [DONE]\n\n";
+    expect(Buffer.byteLength(stream)).toBeGreaterThan(4 * TAIL_BYTES);
+    const relay = sseRelay({ stripUsage: false });
+    expect(feed(relay, stream, size)).toBe(stream);
+    expect(relay.summary()).toMatchObject({ promptTokens: 4, completionTokens: 6, complete: true });
+  });
+
+  it("is complete only when a terminal event came as a line of its own", () => {
+    const quoting = chunk("the server sends\ndata: [DONE]\n\nat the end", { usage: null });
+    const cut = sseRelay({ stripUsage: false });
+    feed(cut, quoting, 7);
+    expect(cut.summary().complete).toBe(false);
+    for (const notTerminal of [": data: [DONE]\n\n", "data: [DONE]ish\n\n"]) {
+      const relay = sseRelay({ stripUsage: false });
+      feed(relay, quoting + notTerminal, 7);
+      expect(relay.summary().complete, notTerminal).toBe(false);
+    }
+    const ended = sseRelay({ stripUsage: false });
+    feed(ended, `${quoting}data: [DONE]\n\n`, 7);
+    expect(ended.summary().complete).toBe(true);
+    const responses = sseRelay({ stripUsage: false });
+    feed(responses, `data: ${JSON.stringify({ type: "response.completed", response: { usage: { input_tokens: 2, output_tokens: 3 } } })}\n\n`, 5);
+    expect(responses.summary()).toMatchObject({ promptTokens: 2, completionTokens: 3, complete: true });
+  });
+
+  it("says an event may follow only after a blank line, LF or CRLF, whatever the reads", () => {
+    for (const [text, may] of [["data: {}\n\n", true], ["data: {}\r\n\r\n", true], ["data: {}\n", false], ["data: {}\r\n", false], ["data: {}\r\n\r", false], ["", true]] as const) {
+      for (const size of [1, 2, 100]) {
+        const relay = sseRelay({ stripUsage: false });
+        feed(relay, text, size);
+        expect(relay.canAppendEvent(), JSON.stringify([text, size])).toBe(may);
+      }
+    }
   });
 });
 

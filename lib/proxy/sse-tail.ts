@@ -1,0 +1,104 @@
+import { tokensFromJsonTail } from "../usage/tokens";
+import type { RelaySummary, StreamRelay } from "./sse";
+
+/** Of a stream, how much of its end is kept: its usage and terminal event sit there. */
+export const TAIL_BYTES = 16 * 1024;
+/** Where they are looked for first: a chat stream's usage chunk and [DONE] take well under 1 KB. */
+const NEAR_END_BYTES = 2048;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+// Terminal events, as lines of their own: chat's [DONE], the Responses API's completed event
+// (named, or by its type when it comes without a name).
+const TERMINAL_LINES = ["data: [DONE]", "event: response.completed"];
+const COMPLETED_DATA = 'data: {"type":"response.completed"';
+
+/**
+ * Whether a line of `text` starts with `prefix` (and, when `whole`, is nothing more). A JSON
+ * string holds no raw line break, so only real lines match. The text's first line counts only
+ * when the text is the stream from its start.
+ */
+function hasLine(text: string, prefix: string, fromStart: boolean, whole: boolean): boolean {
+  for (let at = text.indexOf(prefix); at !== -1; at = text.indexOf(prefix, at + 1)) {
+    const next = text.charCodeAt(at + prefix.length);
+    if (whole && next !== LF && next !== CR && !Number.isNaN(next)) continue;
+    if (at === 0 ? fromStart : text.charCodeAt(at - 1) === LF) return true;
+  }
+  return false;
+}
+
+/**
+ * A stream passed to the client exactly as it comes (the client asked for usage itself): every
+ * read is forwarded at once, untouched and unsearched. Only the last TAIL_BYTES are kept, and read
+ * once, when the stream is over: usage and the terminal event are always at the end.
+ */
+export class SseTail implements StreamRelay {
+  private recent: Buffer[] = [];
+  private recentBytes = 0;
+  private seenBytes = 0;
+  private summarized: RelaySummary | null = null;
+
+  push(chunk: Buffer): Buffer {
+    this.recent.push(chunk);
+    this.recentBytes += chunk.length;
+    this.seenBytes += chunk.length;
+    while (this.recentBytes - (this.recent[0] as Buffer).length >= TAIL_BYTES) this.recentBytes -= (this.recent.shift() as Buffer).length;
+    this.summarized = null;
+    return chunk;
+  }
+
+  /** Nothing is held back. */
+  flush(): null {
+    return null;
+  }
+
+  /** An event of KeyPool's own may follow once what passed ends with a blank line (LF or CRLF). */
+  canAppendEvent(): boolean {
+    if (this.seenBytes === 0) return true;
+    const [b, c, d] = this.lastBytes(3);
+    return d === LF && (c === LF || (c === CR && b === LF));
+  }
+
+  summary(): RelaySummary {
+    this.summarized ??= this.read();
+    return this.summarized;
+  }
+
+  /** Usage and the terminal event from the stream's last bytes: its last events first, all that is kept if they lack either. */
+  private read(): RelaySummary {
+    const near = this.readLast(Math.min(this.recentBytes, NEAR_END_BYTES));
+    const found = (near.promptTokens !== null || near.completionTokens !== null) && near.complete;
+    return found || this.recentBytes <= NEAR_END_BYTES ? near : this.readLast(Math.min(this.recentBytes, TAIL_BYTES));
+  }
+
+  private readLast(bytes: number): RelaySummary {
+    // Latin-1 keeps every byte one character: what is looked for is ASCII.
+    const text = this.lastText(bytes);
+    const fromStart = this.seenBytes === bytes;
+    const complete = TERMINAL_LINES.some((line) => hasLine(text, line, fromStart, true)) || hasLine(text, COMPLETED_DATA, fromStart, false);
+    return { ...tokensFromJsonTail(text), complete };
+  }
+
+  /** The last `bytes` bytes that passed, as Latin-1 text: only the reads that hold them are joined. */
+  private lastText(bytes: number): string {
+    const pieces: Buffer[] = [];
+    for (let i = this.recent.length - 1, left = bytes; left > 0; i -= 1) {
+      const read = this.recent[i] as Buffer;
+      pieces.unshift(read.length > left ? read.subarray(read.length - left) : read);
+      left -= read.length;
+    }
+    return (pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces)).toString("latin1");
+  }
+
+  /** The last `count` bytes that passed, across reads, oldest first (fewer when fewer passed). */
+  private lastBytes(count: number): number[] {
+    const bytes: number[] = [];
+    for (let i = this.recent.length - 1; i >= 0 && bytes.length < count; i -= 1) {
+      const read = this.recent[i] as Buffer;
+      for (let j = read.length - 1; j >= 0 && bytes.length < count; j -= 1) bytes.unshift(read[j] as number);
+    }
+    while (bytes.length < count) bytes.unshift(-1);
+    return bytes;
+  }
+}
