@@ -37,11 +37,32 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const isSpace = (code: number) => code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 
-/** The JSON object that starts at the first non-space character after `from`, or null. */
-function objectAt(text: string, from: number): unknown {
-  let start = from;
-  while (start < text.length && isSpace(text.charCodeAt(start))) start += 1;
-  if (text.charCodeAt(start) !== OPEN) return null;
+const parsed = (json: string): unknown => {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Where the object starting at `start` ends, counting braces and ignoring strings: right unless
+ * a string inside holds a brace, and then what it gives does not parse (see objectAt).
+ */
+function roughEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let at = start; ; ) {
+    const close = text.indexOf("}", at);
+    if (close === -1) return -1;
+    for (let open = text.indexOf("{", at); open !== -1 && open < close; open = text.indexOf("{", open + 1)) depth += 1;
+    depth -= 1;
+    if (depth === 0) return close;
+    at = close + 1;
+  }
+}
+
+/** The end of the object starting at `start`, reading strings as JSON does; -1 when it does not end. */
+function exactEnd(text: string, start: number): number {
   let depth = 0;
   let inString = false;
   for (let i = start; i < text.length; i += 1) {
@@ -51,15 +72,26 @@ function objectAt(text: string, from: number): unknown {
       else if (code === QUOTE) inString = false;
     } else if (code === QUOTE) inString = true;
     else if (code === OPEN) depth += 1;
-    else if (code === CLOSE && --depth === 0) {
-      try {
-        return JSON.parse(text.slice(start, i + 1));
-      } catch {
-        return null;
-      }
-    }
+    else if (code === CLOSE && --depth === 0) return i;
   }
-  return null;
+  return -1;
+}
+
+/**
+ * The JSON object that starts at the first non-space character after `from`, or null. Its end is
+ * first found by counting braces alone (native searches, no character loop): a text cut at a
+ * wrong brace is a strict prefix of the object or runs past it, and neither parses, so a parse
+ * that succeeds is the object. Otherwise the end is found character by character.
+ */
+function objectAt(text: string, from: number): unknown {
+  let start = from;
+  while (start < text.length && isSpace(text.charCodeAt(start))) start += 1;
+  if (text.charCodeAt(start) !== OPEN) return null;
+  const rough = roughEnd(text, start);
+  const quick = rough === -1 ? undefined : parsed(text.slice(start, rough + 1));
+  if (quick !== undefined) return quick;
+  const end = exactEnd(text, start);
+  return end === -1 ? null : (parsed(text.slice(start, end + 1)) ?? null);
 }
 
 /**

@@ -180,6 +180,14 @@ describe("tokensFromJsonTail", () => {
 });
 
 describe("BodySample", () => {
+  it("reads a usage object whose strings hold braces, quotes and backslashes", () => {
+    const usage = { prompt_tokens: 3, completion_tokens: 5, note: 'a } b { "c" \\ }}', details: { cached_tokens: 1 } };
+    for (const body of [JSON.stringify({ id: "x", usage }), `data: ${JSON.stringify({ choices: [], usage })}\n\ndata: [DONE]\n\n`]) {
+      expect(tokensFromJsonTail(body)).toEqual({ promptTokens: 3, completionTokens: 5, cachedTokens: null, reasoningTokens: null });
+    }
+    expect(tokensFromJsonTail('{"usage":{"prompt_tokens":3,"note":"}"')).toEqual({ promptTokens: null, completionTokens: null, cachedTokens: null, reasoningTokens: null });
+  });
+
   it("keeps the start for the log and the end for usage, whatever the size", () => {
     const sample = new BodySample(10);
     for (let i = 0; i < 100; i += 1) sample.add(Buffer.from("a".repeat(1000)));
