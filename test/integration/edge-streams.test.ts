@@ -88,6 +88,9 @@ describe("streams end whatever the read boundaries", () => {
       const last = result.chunks.at(-1);
       expect(last?.choices).toEqual([]);
       expect(last?.usage).toEqual(FRAGMENTED_USAGE);
+      // Passed through untouched, the stream is still counted and seen to end (lib/proxy/sse-tail.ts).
+      const row = await rowFor(result.requestId);
+      expect(row).toMatchObject({ status: 200, error: null, promptTokens: FRAGMENTED_USAGE.prompt_tokens, completionTokens: FRAGMENTED_USAGE.completion_tokens });
     }
   });
 });
