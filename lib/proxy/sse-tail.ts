@@ -9,10 +9,12 @@ const NEAR_END_BYTES = 2048;
 const LF = 0x0a;
 const CR = 0x0d;
 
-// Terminal events, as lines of their own: chat's [DONE], the Responses API's completed event
-// (named, or by its type when it comes without a name).
-const TERMINAL_LINES = ["data: [DONE]", "event: response.completed"];
-const COMPLETED_DATA = 'data: {"type":"response.completed"';
+// Terminal events, as OpenAI starts them: chat's [DONE], the Responses API's completed event
+// (named, or by its type when it comes without a name). The stripping relay matches the same.
+export const DONE_LINE = "data: [DONE]";
+export const COMPLETED_EVENT_LINE = "event: response.completed";
+export const COMPLETED_DATA_START = 'data: {"type":"response.completed"';
+const TERMINAL_LINES = [DONE_LINE, COMPLETED_EVENT_LINE];
 
 /**
  * Whether a line of `text` starts with `prefix` (and, when `whole`, is nothing more). A JSON
@@ -37,14 +39,12 @@ export class SseTail implements StreamRelay {
   private recent: Buffer[] = [];
   private recentBytes = 0;
   private seenBytes = 0;
-  private summarized: RelaySummary | null = null;
 
   push(chunk: Buffer): Buffer {
     this.recent.push(chunk);
     this.recentBytes += chunk.length;
     this.seenBytes += chunk.length;
     while (this.recentBytes - (this.recent[0] as Buffer).length >= TAIL_BYTES) this.recentBytes -= (this.recent.shift() as Buffer).length;
-    this.summarized = null;
     return chunk;
   }
 
@@ -55,18 +55,13 @@ export class SseTail implements StreamRelay {
 
   /** An event of KeyPool's own may follow once what passed ends with a blank line (LF or CRLF). */
   canAppendEvent(): boolean {
-    if (this.seenBytes === 0) return true;
-    const [b, c, d] = this.lastBytes(3);
-    return d === LF && (c === LF || (c === CR && b === LF));
-  }
-
-  summary(): RelaySummary {
-    this.summarized ??= this.read();
-    return this.summarized;
+    if (this.recentBytes === 0) return true;
+    const end = this.lastText(Math.min(3, this.recentBytes));
+    return end.endsWith("\n\n") || end.endsWith("\n\r\n");
   }
 
   /** Usage and the terminal event from the stream's last bytes: its last events first, all that is kept if they lack either. */
-  private read(): RelaySummary {
+  summary(): RelaySummary {
     const near = this.readLast(Math.min(this.recentBytes, NEAR_END_BYTES));
     const found = (near.promptTokens !== null || near.completionTokens !== null) && near.complete;
     return found || this.recentBytes <= NEAR_END_BYTES ? near : this.readLast(Math.min(this.recentBytes, TAIL_BYTES));
@@ -76,7 +71,7 @@ export class SseTail implements StreamRelay {
     // Latin-1 keeps every byte one character: what is looked for is ASCII.
     const text = this.lastText(bytes);
     const fromStart = this.seenBytes === bytes;
-    const complete = TERMINAL_LINES.some((line) => hasLine(text, line, fromStart, true)) || hasLine(text, COMPLETED_DATA, fromStart, false);
+    const complete = TERMINAL_LINES.some((line) => hasLine(text, line, fromStart, true)) || hasLine(text, COMPLETED_DATA_START, fromStart, false);
     return { ...tokensFromJsonTail(text), complete };
   }
 
@@ -89,16 +84,5 @@ export class SseTail implements StreamRelay {
       left -= read.length;
     }
     return (pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces)).toString("latin1");
-  }
-
-  /** The last `count` bytes that passed, across reads, oldest first (fewer when fewer passed). */
-  private lastBytes(count: number): number[] {
-    const bytes: number[] = [];
-    for (let i = this.recent.length - 1; i >= 0 && bytes.length < count; i -= 1) {
-      const read = this.recent[i] as Buffer;
-      for (let j = read.length - 1; j >= 0 && bytes.length < count; j -= 1) bytes.unshift(read[j] as number);
-    }
-    while (bytes.length < count) bytes.unshift(-1);
-    return bytes;
   }
 }

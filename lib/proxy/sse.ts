@@ -1,5 +1,5 @@
 import { NO_TOKENS, tokensFromJsonTail, type TokenCounts } from "../usage/tokens";
-import { SseTail } from "./sse-tail";
+import { COMPLETED_DATA_START, COMPLETED_EVENT_LINE, DONE_LINE, SseTail } from "./sse-tail";
 
 export type RelayOptions = {
   /** The client did not ask for the usage chunk that KeyPool requested for its own counting. */
@@ -36,10 +36,9 @@ const COMMA = 0x2c;
 // Inside a JSON string every quote is escaped, so these only ever match keys and values.
 const USAGE = Buffer.from('"usage":');
 const NO_CHOICES = Buffer.from('"choices":[]');
-// Terminal events, as OpenAI starts them: chat's [DONE], the Responses API's completed event.
-const DONE = Buffer.from("data: [DONE]");
-const COMPLETED_EVENT = Buffer.from("event: response.completed");
-const COMPLETED_DATA = Buffer.from('data: {"type":"response.completed"');
+const DONE = Buffer.from(DONE_LINE);
+const COMPLETED_EVENT = Buffer.from(COMPLETED_EVENT_LINE);
+const COMPLETED_DATA = Buffer.from(COMPLETED_DATA_START);
 const BLANK_LINE = Buffer.from("\n\n");
 
 const startsWith = (bytes: Buffer, start: number, end: number, prefix: Buffer) =>
@@ -221,8 +220,8 @@ export class UsageStripper implements StreamRelay {
   }
 
   /**
-   * Reads the whole event at bytes[start, end) and adds what to forward of it to `out`: the event, the event without its "usage": null, or nothing (the usage-only chunk the
-   * client did not ask for).
+   * Reads the whole event at bytes[start, end) and adds what to forward of it to `out`: the event,
+   * the event without its "usage": null, or nothing (the usage-only chunk the client did not ask for).
    */
   private inspect(bytes: Buffer, start: number, end: number, out: Buffer[]): void {
     if (isTerminal(bytes, start, end)) this.complete = true;
