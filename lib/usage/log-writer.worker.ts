@@ -11,6 +11,9 @@ const { databasePath, busyTimeoutMs, ...options } = workerData as WriterOptions 
 const connection = new Database(databasePath, { timeout: busyTimeoutMs });
 connection.pragma("journal_mode = WAL");
 connection.pragma("synchronous = NORMAL");
+// A log row's INSERT (foreign keys) and the UPSERTs keep statement journals; as files they cost an
+// open, writes and an unlink in /var/tmp per transaction, a tenth of the writer's time under load.
+connection.pragma("temp_store = MEMORY");
 const writer = createBatchWriter(connection, options);
 const upkeep = createUpkeepWriter(connection);
 // The log rows and what the pool learned about keys: stored together or not at all, so a retried batch never doubles a row.
