@@ -85,4 +85,32 @@ describe("the log queue", () => {
     expect(await queue.drain(Date.now() + 100)).toBe(4);
     expect(writer.stored).toEqual([]);
   });
+
+  it("leaves rows that arrive during a write to their own batch instead of writing them at once in a small one, and writes them all at shutdown", async () => {
+    const batches: string[][] = [];
+    let finishWrite = () => {};
+    const write = async (batch: readonly LogEntry[]) => {
+      batches.push(batch.map((entry) => entry.requestId ?? ""));
+      await new Promise<void>((resolve) => (finishWrite = resolve));
+    };
+    // The delay never passes here: only a full batch (two rows) or the drain sends rows.
+    const queue = createLogQueue({ write, batchSize: 2, flushDelayMs: 60_000 });
+    queue.add(row(0));
+    queue.add(row(1));
+    await until(() => batches.length === 1);
+    queue.add(row(2));
+    finishWrite();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batches).toEqual([["r0", "r1"]]);
+    queue.add(row(3));
+    await until(() => batches.length === 2);
+    expect(batches[1]).toEqual(["r2", "r3"]);
+    queue.add(row(4));
+    finishWrite();
+    const drained = queue.drain(Date.now() + 5000);
+    await until(() => batches.length === 3);
+    finishWrite();
+    expect(await drained).toBe(0);
+    expect(batches[2]).toEqual(["r4"]);
+  });
 });
