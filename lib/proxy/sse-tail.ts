@@ -3,8 +3,8 @@ import type { RelaySummary, StreamRelay } from "./sse";
 
 /** Of a stream, how much of its end is kept: its usage and terminal event sit there. */
 export const TAIL_BYTES = 16 * 1024;
-/** Where they are looked for first: a chat stream's usage chunk and [DONE] take well under 1 KB. */
-const NEAR_END_BYTES = 2048;
+/** Where they are looked for first: a chat stream's usage chunk and [DONE] take about 600 bytes. */
+const NEAR_END_BYTES = 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -19,10 +19,10 @@ const TERMINAL_LINES = [DONE_LINE, COMPLETED_EVENT_LINE];
 /**
  * Whether a line of `text` starts with `prefix` (and, when `whole`, is nothing more). A JSON
  * string holds no raw line break, so only real lines match. The text's first line counts only
- * when the text is the stream from its start.
+ * when the text is the stream from its start. Searched from the end, where terminal events are.
  */
 function hasLine(text: string, prefix: string, fromStart: boolean, whole: boolean): boolean {
-  for (let at = text.indexOf(prefix); at !== -1; at = text.indexOf(prefix, at + 1)) {
+  for (let at = text.lastIndexOf(prefix); at !== -1; at = at === 0 ? -1 : text.lastIndexOf(prefix, at - 1)) {
     const next = text.charCodeAt(at + prefix.length);
     if (whole && next !== LF && next !== CR && !Number.isNaN(next)) continue;
     if (at === 0 ? fromStart : text.charCodeAt(at - 1) === LF) return true;
