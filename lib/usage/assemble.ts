@@ -1,5 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
-import { contentDelta, headOf } from "./content-delta";
+import { contentDelta, deltaPrefixOf } from "./content-delta";
 
 type ChatChoiceDelta = {
   index?: number;
@@ -102,8 +102,8 @@ export class StreamAssembler {
   private isChat = false;
   private usage: unknown = null;
   private final: unknown = null;
-  /** The head of the last chat chunk parsed in full: a chunk that repeats it is read without parsing. */
-  private chatHead: string | null = null;
+  /** The head of the last chat chunk parsed in full, with a delta's start: a chunk that starts so is read without parsing. */
+  private chatPrefix: string | null = null;
 
   constructor(maxChars: number) {
     this.chat = new ChatAssembler(maxChars);
@@ -134,7 +134,7 @@ export class StreamAssembler {
   private add(event: string): void {
     const data = dataOf(event);
     if (data === null || data === "[DONE]") return;
-    const content = this.chatHead === null ? null : contentDelta(data, this.chatHead);
+    const content = this.chatPrefix === null ? null : contentDelta(data, this.chatPrefix);
     if (content !== null) {
       this.chat.addContent(content);
       return;
@@ -148,7 +148,7 @@ export class StreamAssembler {
     if (parsed.object === "chat.completion.chunk") {
       this.isChat = true;
       this.chat.add(parsed);
-      this.chatHead = headOf(data);
+      this.chatPrefix = deltaPrefixOf(data);
     }
     if (parsed.usage) this.usage = parsed.usage;
     if (parsed.type === "response.completed" && parsed.response) this.final = parsed.response;

@@ -14,22 +14,27 @@ const BACKSLASH = 0x5c;
 /** `text` has `part` at `at`; a slice compared whole is several times faster than startsWith() here. */
 const hasAt = (text: string, part: string, at: number) => text.slice(at, at + part.length) === part;
 
-/** Everything of a chunk's JSON before its choices; null when it has none. */
-export function headOf(data: string): string | null {
+/** The start of a chunk like `data` that only adds content: its head (everything before the choices) and the delta's start; null when it has no choices. */
+export function deltaPrefixOf(data: string): string | null {
   const at = data.indexOf(CHOICES);
-  return at === -1 ? null : data.slice(0, at + CHOICES.length);
+  return at === -1 ? null : data.slice(0, at + CHOICES.length) + DELTA_START;
 }
 
+/** How most content chunks end, compared at once before the fields are checked one by one. */
+const COMMON_ENDS = [`${DELTA_END}${USAGE_NULL}}`, `${DELTA_END}}`];
+
 /**
- * The text of a chunk that starts with `head` and carries nothing but one content delta (before
- * the usage: null and obfuscation fields OpenAI adds); null for any other chunk.
+ * The text of a chunk that starts with `prefix` (see deltaPrefixOf) and carries nothing but one
+ * content delta (before the usage: null and obfuscation fields OpenAI adds); null for any other chunk.
  */
-export function contentDelta(data: string, head: string): string | null {
-  if (!hasAt(data, head, 0) || !hasAt(data, DELTA_START, head.length)) return null;
-  const start = head.length + DELTA_START.length;
-  const end = closingQuote(data, start);
-  if (end === -1 || !hasAt(data, DELTA_END, end) || !endsAfterKnownFields(data, end + DELTA_END.length)) return null;
-  const raw = data.slice(start, end);
+export function contentDelta(data: string, prefix: string): string | null {
+  if (!hasAt(data, prefix, 0)) return null;
+  const end = closingQuote(data, prefix.length);
+  if (end === -1) return null;
+  const rest = data.length - end;
+  const common = COMMON_ENDS.some((ending) => ending.length === rest && hasAt(data, ending, end));
+  if (!common && (!hasAt(data, DELTA_END, end) || !endsAfterKnownFields(data, end + DELTA_END.length))) return null;
+  const raw = data.slice(prefix.length, end);
   if (!raw.includes("\\")) return raw;
   try {
     return JSON.parse(`"${raw}"`) as string;

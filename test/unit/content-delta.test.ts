@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { StreamAssembler } from "@/lib/usage/assemble";
-import { contentDelta, headOf } from "@/lib/usage/content-delta";
+import { contentDelta, deltaPrefixOf } from "@/lib/usage/content-delta";
 
 const HEAD = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1764400000, model: "gpt-4o-mini-2024-07-18", service_tier: "default", system_fingerprint: "fp_1" };
 type Choice = { index: number; delta: Record<string, unknown>; logprobs: unknown; finish_reason: string | null };
@@ -17,7 +17,7 @@ function assemble(bytes: Buffer, readSize = bytes.length) {
 
 describe("contentDelta", () => {
   const first = chunkJson([choice({ role: "assistant", content: "" })]);
-  const head = headOf(first) as string;
+  const head = deltaPrefixOf(first) as string;
 
   it("reads the text of a chunk that repeats the head and only adds content, escapes decoded", () => {
     expect(contentDelta(chunkJson([choice({ content: "Hello" })]), head)).toBe("Hello");
@@ -40,6 +40,8 @@ describe("contentDelta", () => {
       chunkJson([choice({ content: "x" })], { obfuscation: 'a"b' }),
       chunkJson([choice({ content: "x" })], { usage: null, obfuscation: "a", extra: 1 }),
       chunkJson([]),
+      `${chunkJson([choice({ content: "x" })], { usage: null })}x`,
+      `${chunkJson([choice({ content: "x" })], {})} `,
     ];
     for (const other of others) expect(contentDelta(other, head)).toBeNull();
   });
