@@ -31,7 +31,8 @@ export class StreamLogTap {
   }
 
   private take(): Buffer {
-    const joined = Buffer.concat(this.parts, this.bytes);
+    // A stream that came in one read (most short answers) is handed over as it is, not copied.
+    const joined = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.bytes);
     this.parts = [];
     this.bytes = 0;
     return joined;
