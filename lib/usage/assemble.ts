@@ -77,10 +77,12 @@ const CR = 0x0d;
 /** An event longer than this is skipped: the log does not need it to be bounded. */
 const MAX_EVENT_CHARS = 1024 * 1024;
 
+const DATA_FIELD = "data: ";
+
 /** The event's data lines joined as the SSE format says; null when it has none. */
 function dataOf(event: string): string | null {
   // OpenAI's events are one `data: ` line: taken as it is, without splitting.
-  if (event.startsWith("data: ") && !event.includes("\n")) return event.slice(6);
+  if (event.startsWith(DATA_FIELD) && !event.includes("\n")) return event.slice(DATA_FIELD.length);
   let data: string | null = null;
   for (const line of event.split(/\r?\n/)) {
     if (!line.startsWith("data:")) continue;
@@ -102,7 +104,7 @@ export class StreamAssembler {
   private isChat = false;
   private usage: unknown = null;
   private final: unknown = null;
-  /** The head of the last chat chunk parsed in full, with a delta's start: a chunk that starts so is read without parsing. */
+  /** `data: `, the head of the last chat chunk parsed in full and a delta's start: an event that starts so is read without parsing. */
   private chatPrefix: string | null = null;
 
   constructor(maxChars: number) {
@@ -117,7 +119,7 @@ export class StreamAssembler {
     for (; lineEnd !== -1; lineEnd = text.indexOf("\n", lineEnd + 1)) {
       const next = text.charCodeAt(lineEnd + 1) === CR ? lineEnd + 2 : lineEnd + 1;
       if (text.charCodeAt(next) !== LF) continue;
-      this.add(text.slice(eventStart, text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd));
+      this.addEvent(text, eventStart, text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd);
       eventStart = next + 1;
       lineEnd = next;
     }
@@ -131,14 +133,16 @@ export class StreamAssembler {
     return this.final ?? (this.isChat ? this.chat.result(this.usage) : null);
   }
 
+  /** The event that is `text` from `start` to `end`. */
+  private addEvent(text: string, start: number, end: number): void {
+    const content = this.chatPrefix === null ? null : contentDelta(text, this.chatPrefix, start, end);
+    if (content === null) this.add(text.slice(start, end));
+    else this.chat.addContent(content);
+  }
+
   private add(event: string): void {
     const data = dataOf(event);
     if (data === null || data === "[DONE]") return;
-    const content = this.chatPrefix === null ? null : contentDelta(data, this.chatPrefix);
-    if (content !== null) {
-      this.chat.addContent(content);
-      return;
-    }
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(data) as Record<string, unknown>;
@@ -148,7 +152,8 @@ export class StreamAssembler {
     if (parsed.object === "chat.completion.chunk") {
       this.isChat = true;
       this.chat.add(parsed);
-      this.chatPrefix = deltaPrefixOf(data);
+      const prefix = deltaPrefixOf(data);
+      this.chatPrefix = prefix === null ? null : `${DATA_FIELD}${prefix}`;
     }
     if (parsed.usage) this.usage = parsed.usage;
     if (parsed.type === "response.completed" && parsed.response) this.final = parsed.response;

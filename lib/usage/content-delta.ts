@@ -25,16 +25,18 @@ const COMMON_ENDS = [`${DELTA_END}${USAGE_NULL}}`, `${DELTA_END}}`];
 
 /**
  * The text of a chunk that starts with `prefix` (see deltaPrefixOf) and carries nothing but one
- * content delta (before the usage: null and obfuscation fields OpenAI adds); null for any other chunk.
+ * content delta (before the usage: null and obfuscation fields OpenAI adds); null for any other
+ * chunk. The chunk is `text` from `start` to `end`: read in place, it is never sliced out.
  */
-export function contentDelta(data: string, prefix: string): string | null {
-  if (!hasAt(data, prefix, 0)) return null;
-  const end = closingQuote(data, prefix.length);
-  if (end === -1) return null;
-  const rest = data.length - end;
-  const common = COMMON_ENDS.some((ending) => ending.length === rest && hasAt(data, ending, end));
-  if (!common && (!hasAt(data, DELTA_END, end) || !endsAfterKnownFields(data, end + DELTA_END.length))) return null;
-  const raw = data.slice(prefix.length, end);
+export function contentDelta(text: string, prefix: string, start = 0, end = text.length): string | null {
+  if (!hasAt(text, prefix, start)) return null;
+  const from = start + prefix.length;
+  const close = closingQuote(text, from);
+  if (close === -1 || close >= end) return null;
+  const rest = end - close;
+  const common = COMMON_ENDS.some((ending) => ending.length === rest && hasAt(text, ending, close));
+  if (!common && (!hasAt(text, DELTA_END, close) || !endsAfterKnownFields(text, close + DELTA_END.length, end))) return null;
+  const raw = text.slice(from, close);
   if (!raw.includes("\\")) return raw;
   try {
     return JSON.parse(`"${raw}"`) as string;
@@ -53,15 +55,15 @@ function closingQuote(text: string, from: number): number {
   return -1;
 }
 
-/** Whether the chunk ends at `from` with at most `"usage":null` and an obfuscation string, then its closing brace. */
-function endsAfterKnownFields(data: string, from: number): boolean {
+/** Whether the chunk ends at `from` with at most `"usage":null` and an obfuscation string, then its closing brace at `end` - 1. */
+function endsAfterKnownFields(text: string, from: number, end: number): boolean {
   let at = from;
-  if (hasAt(data, USAGE_NULL, at)) at += USAGE_NULL.length;
-  if (hasAt(data, OBFUSCATION, at)) {
+  if (hasAt(text, USAGE_NULL, at)) at += USAGE_NULL.length;
+  if (hasAt(text, OBFUSCATION, at)) {
     // Padding of letters and digits: a quote ends it (an escaped one leaves more than the brace, so the chunk is parsed).
-    const end = data.indexOf('"', at + OBFUSCATION.length);
-    if (end === -1) return false;
-    at = end + 1;
+    const quote = text.indexOf('"', at + OBFUSCATION.length);
+    if (quote === -1 || quote >= end) return false;
+    at = quote + 1;
   }
-  return at === data.length - 1 && data.charCodeAt(at) === CLOSE;
+  return at === end - 1 && text.charCodeAt(at) === CLOSE;
 }
