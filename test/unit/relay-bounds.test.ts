@@ -179,6 +179,52 @@ describe("tokensFromJsonTail", () => {
   });
 });
 
+describe("usage read from a JSON text", () => {
+  const finite = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : null);
+  /** What JSON.parse makes of the usage object: the counts every way of reading it must give. */
+  function parsedCounts(usage: string) {
+    let u: Record<string, Record<string, unknown> | null | undefined>;
+    try {
+      u = JSON.parse(usage);
+    } catch {
+      return { promptTokens: null, completionTokens: null, cachedTokens: null, reasoningTokens: null };
+    }
+    if (!u || typeof u !== "object") return { promptTokens: null, completionTokens: null, cachedTokens: null, reasoningTokens: null };
+    const counts = {
+      promptTokens: finite(u.prompt_tokens) ?? finite(u.input_tokens),
+      completionTokens: finite(u.completion_tokens) ?? finite(u.output_tokens),
+      cachedTokens: finite(u.prompt_tokens_details?.cached_tokens) ?? finite(u.input_tokens_details?.cached_tokens),
+      reasoningTokens: finite(u.completion_tokens_details?.reasoning_tokens) ?? finite(u.output_tokens_details?.reasoning_tokens),
+    };
+    // tokensFromJsonTail passes over a usage without the two main counts (and then finds none).
+    return counts.promptTokens === null && counts.completionTokens === null ? { promptTokens: null, completionTokens: null, cachedTokens: null, reasoningTokens: null } : counts;
+  }
+
+  it.each([
+    '{"prompt_tokens":42,"completion_tokens":20,"total_tokens":62,"prompt_tokens_details":{"cached_tokens":8,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":3,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}',
+    '{\n  "prompt_tokens" : 7 ,\n  "completion_tokens":\t9,\r\n  "prompt_tokens_details": { "cached_tokens": 2 } }',
+    '{"input_tokens":9,"output_tokens":8,"input_tokens_details":{"cached_tokens":2},"output_tokens_details":{"reasoning_tokens":5},"total_tokens":17}',
+    '{"prompt_tokens":null,"input_tokens":5,"completion_tokens":1.5,"output_tokens":2e2,"prompt_tokens_details":null}',
+    '{"prompt_tokens":-3,"completion_tokens":0,"completion_tokens_details":{"reasoning_tokens":null},"output_tokens_details":{"reasoning_tokens":4}}',
+    '{"prompt_tokens":5,"prompt_tokens":7,"completion_tokens":1,"completion_tokens":null,"output_tokens":6}',
+    '{"prompt_tokens":1,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":1},"prompt_tokens_details":null}',
+    '{"prompt_tokens":1,"completion_tokens":2,"flags":{"a":true,"b":false,"c":null},"extra":{}}',
+    '{"prompt_tokens":3,"completion_tokens":5,"note":"a } b { \\"c\\" \\\\ }}","prompt_tokens_details":{"cached_tokens":1}}',
+    '{"prompt_tokens":3,"completion_tokens":5,"list":[1,2,{"x":3}]}',
+    '{"prompt_tokens":3,"completion_tokens":5,"deep":{"deeper":{"prompt_tokens":99}}}',
+    '{"prompt\\u005ftokens":4,"completion_tokens":5}',
+    '{"prompt_tokens":012,"completion_tokens":5}',
+    '{"prompt_tokens":1e999,"completion_tokens":5}',
+    '{"prompt_tokens":3,"completion_tokens":5,}',
+    '{"prompt_tokens":3,"completion_tokens":5,"x":{',
+    "{}",
+    "null",
+    `{"prompt_tokens":3,"completion_tokens":5,"deep":${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}}`,
+  ])("gives what JSON.parse gives for %.80s", (usage) => {
+    expect(tokensFromJsonTail(`{"id":"x","usage":${usage}}`)).toEqual(parsedCounts(usage));
+  });
+});
+
 describe("BodySample", () => {
   it("reads a usage object whose strings hold braces, quotes and backslashes", () => {
     const usage = { prompt_tokens: 3, completion_tokens: 5, note: 'a } b { "c" \\ }}', details: { cached_tokens: 1 } };
