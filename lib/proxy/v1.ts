@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerPrincipal } from "../auth/authenticate";
 import { env } from "../env";
 import { ApiError, badRequest, unauthorized } from "../http/errors";
+import { logError } from "../log";
 import { preflightHeaders, v1ReplyHeaders } from "./cors";
 import { proxy } from "./pipeline";
-import { BodyAborted, readBody } from "./read-body";
+import { readBody } from "./read-body";
 import { replyError } from "./reply";
 import { clientAddress } from "../server/client-address";
 
@@ -29,8 +30,9 @@ function targetOf(url: string): Target | ApiError {
 /**
  * /v1/*: the OpenAI-compatible surface, served on plain Node streams in front of Next. Bearer
  * credentials only (a client token or the admin key); the dashboard's cookie means nothing here.
+ * Answers through `res` in every case; a failure inside KeyPool is logged and cuts the connection.
  */
-export async function serveV1(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+export function serveV1(req: IncomingMessage, res: ServerResponse, requestId: string): void {
   const replyHeaders = v1ReplyHeaders(requestId);
   if (req.method === "OPTIONS") {
     res.writeHead(204, { ...replyHeaders, ...preflightHeaders(req) });
@@ -53,28 +55,17 @@ export async function serveV1(req: IncomingMessage, res: ServerResponse, request
     replyError(res, target, replyHeaders);
     return;
   }
-  let body: Buffer | null = null;
-  if (req.method !== "GET" && req.method !== "HEAD") {
-    try {
-      body = await readBody(req, env().MAX_BODY_BYTES);
-    } catch (error) {
-      if (error instanceof BodyAborted) return;
-      // What is left of the body is dropped by the server edge once the answer is out.
-      replyError(res, error as ApiError, replyHeaders);
-      return;
-    }
+  const tokenId = principal.kind === "client" ? principal.tokenId : null;
+  const forward = (body: Buffer | null) => {
+    proxy({ method: req.method ?? "GET", ...target, headers: req.headers, body, tokenId, source: "v1", requestId, replyHeaders }, res).catch((error: unknown) => {
+      logError("serving /v1 failed", error, { requestId });
+      res.destroy();
+    });
+  };
+  if (req.method === "GET" || req.method === "HEAD") {
+    forward(null);
+    return;
   }
-  await proxy(
-    {
-      method: req.method ?? "GET",
-      ...target,
-      headers: req.headers,
-      body,
-      tokenId: principal.kind === "client" ? principal.tokenId : null,
-      source: "v1",
-      requestId,
-      replyHeaders,
-    },
-    res,
-  );
+  // What is left of a refused body is dropped by the server edge once the answer is out.
+  readBody(req, env().MAX_BODY_BYTES, forward, (error) => replyError(res, error, replyHeaders));
 }

@@ -1,9 +1,10 @@
 import http from "node:http";
+import net from "node:net";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LONG_REPLY, startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai";
 import { ADMIN_KEY, adminFetch, loginCookie, postChat, replacePool, startKeyPool, waitForLog, type KeyPoolServer } from "../helpers/keypool";
-import { headersOnly, postChunked } from "../helpers/raw-http";
+import { headersOnly, postChunked, sleep } from "../helpers/raw-http";
 
 // What the /v1 edge lets through and what it keeps: body size, response headers, key material
 // in upstream errors, logged bodies, and which credentials /v1 accepts.
@@ -78,6 +79,22 @@ describe("oversize request bodies (MAX_BODY_BYTES=1 MiB)", () => {
       expect({ path, status: result.status }).toEqual({ path, status: 413 });
       expect(JSON.parse(result.body)).toEqual(tooLarge);
     }
+  });
+
+  // What arrived is a whole JSON request: only the missing rest of its declared length tells that it is cut short.
+  it("a client that leaves halfway through its body costs no upstream call, and the next request is served", async () => {
+    await replacePool(server, upstream, "ok");
+    const calls = upstream.calls.length;
+    const { port } = new URL(server.url);
+    const socket = net.connect(Number(port), "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ADMIN_KEY}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}`);
+    await sleep(200);
+    socket.destroy();
+    await sleep(200);
+    const reply = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "still there?" }] });
+    expect(reply.choices[0]?.message.content).toContain("Hello from the fake upstream!");
+    expect(upstream.calls.length).toBe(calls + 1);
   });
 
   it("stays healthy after refusing, and still serves a body just under the limit", async () => {
