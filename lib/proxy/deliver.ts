@@ -11,6 +11,7 @@ import { replyError, type Reply } from "./reply";
 import { sseRelay } from "./sse";
 import { StreamLogTap } from "./stream-log";
 import { isBodyTimeout, type UpstreamAnswer } from "./upstream";
+import { joinBuffers } from "./buffers";
 
 /** The upstream headers a client may see, plus (for the playground) the masked key that served. */
 export function servedHeaders(exchange: Exchange, key: PoolKey, upstream: AnswerHeaders, bodyUnchanged: boolean): string[] {
@@ -164,7 +165,7 @@ async function relayJson(exchange: Exchange, key: PoolKey, answer: UpstreamAnswe
   let held: Buffer[] = [];
   let heldBytes = 0;
   const release = (): Buffer => {
-    const out = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes);
+    const out = joinBuffers(held, heldBytes);
     held = [];
     return out;
   };

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { tooLarge, type ApiError } from "../http/errors";
+import { joinBuffers } from "./buffers";
 
 /**
  * Reads the request body, refused as soon as it passes `limit`: by its Content-Length before a
@@ -33,7 +34,7 @@ export function readBody(req: IncomingMessage, limit: number, received: (body: B
   };
   const onEnd = () => {
     stop();
-    received(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    received(joinBuffers(chunks, size));
   };
   req.on("data", onData);
   req.once("end", onEnd);

@@ -1,5 +1,6 @@
 import { tokensFromJsonTail } from "../usage/tokens";
 import type { RelaySummary, StreamRelay } from "./sse";
+import { joinBuffers } from "./buffers";
 
 /** Of a stream, how much of its end is kept: its usage and terminal event sit there. */
 export const TAIL_BYTES = 16 * 1024;
@@ -83,6 +84,6 @@ export class SseTail implements StreamRelay {
       pieces.unshift(read.length > left ? read.subarray(read.length - left) : read);
       left -= read.length;
     }
-    return (pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces)).toString("latin1");
+    return joinBuffers(pieces).toString("latin1");
   }
 }

@@ -1,5 +1,6 @@
 import { NO_TOKENS, tokensFromJsonTail, type TokenCounts } from "../usage/tokens";
 import { COMPLETED_DATA_START, COMPLETED_EVENT_LINE, DONE_LINE, SseTail } from "./sse-tail";
+import { joinBuffers } from "./buffers";
 
 export type RelayOptions = {
   /** The client did not ask for the usage chunk that KeyPool requested for its own counting. */
@@ -188,7 +189,7 @@ export class UsageStripper implements StreamRelay {
   }
 
   private takePending(): Buffer {
-    const held = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
+    const held = joinBuffers(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
     return held;
@@ -244,5 +245,5 @@ export class UsageStripper implements StreamRelay {
 
 function joined(out: Buffer[]): Buffer | null {
   if (out.length === 0) return null;
-  return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+  return joinBuffers(out);
 }

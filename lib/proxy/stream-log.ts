@@ -2,6 +2,7 @@ import { env } from "../env";
 import { singleton } from "../singleton";
 import { writeStreamPart } from "../usage/log-writer";
 import type { LoggedStream } from "../usage/request-log";
+import { joinBuffers } from "./buffers";
 
 const ids = singleton("streamLogIds", () => ({ next: 1 }));
 
@@ -32,7 +33,7 @@ export class StreamLogTap {
 
   private take(): Buffer {
     // A stream that came in one read (most short answers) is handed over as it is, not copied.
-    const joined = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.bytes);
+    const joined = joinBuffers(this.parts, this.bytes);
     this.parts = [];
     this.bytes = 0;
     return joined;

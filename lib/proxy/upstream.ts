@@ -2,6 +2,7 @@ import { Pool, type Dispatcher } from "undici";
 import { env } from "../env";
 import { singleton } from "../singleton";
 import { AnswerHeaders, PASSED_INITIALS, passesToClient } from "./headers";
+import { joinBuffers } from "./buffers";
 
 export type UpstreamCall = {
   method: string;
@@ -82,7 +83,7 @@ export class UpstreamBody {
     if (this.gathered.length === 0 || !this.listener) return;
     const chunks = this.gathered;
     this.gathered = [];
-    this.listener.data(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    this.listener.data(joinBuffers(chunks));
   };
 
   settle(error: Error | null): void {
