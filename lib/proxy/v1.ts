@@ -33,6 +33,18 @@ function targetOf(url: string): Target | ApiError {
  * Answers through `res` in every case; a failure inside KeyPool is logged and cuts the connection.
  */
 export function serveV1(req: IncomingMessage, res: ServerResponse, requestId: string): void {
+  const failed = (error: unknown) => {
+    logError("serving /v1 failed", error, { requestId });
+    res.destroy();
+  };
+  try {
+    answer(req, res, requestId, failed);
+  } catch (error) {
+    failed(error);
+  }
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, requestId: string, failed: (error: unknown) => void): void {
   const replyHeaders = v1ReplyHeaders(requestId);
   if (req.method === "OPTIONS") {
     res.writeHead(204, { ...replyHeaders, ...preflightHeaders(req) });
@@ -57,10 +69,7 @@ export function serveV1(req: IncomingMessage, res: ServerResponse, requestId: st
   }
   const tokenId = principal.kind === "client" ? principal.tokenId : null;
   const forward = (body: Buffer | null) => {
-    proxy({ method: req.method ?? "GET", ...target, headers: req.headers, body, tokenId, source: "v1", requestId, replyHeaders }, res).catch((error: unknown) => {
-      logError("serving /v1 failed", error, { requestId });
-      res.destroy();
-    });
+    proxy({ method: req.method ?? "GET", ...target, headers: req.headers, body, tokenId, source: "v1", requestId, replyHeaders }, res).catch(failed);
   };
   if (req.method === "GET" || req.method === "HEAD") {
     forward(null);

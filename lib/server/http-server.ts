@@ -88,12 +88,7 @@ export function createKeyPoolServer(handleNext: NextHandler): KeyPoolServer {
     tracked = inflight.add(res);
     // /v1 writes the id with its answer's headers (see ProxyRequest.replyHeaders).
     if (isV1(url)) {
-      try {
-        serveV1(req, res, requestId);
-      } catch (error) {
-        logError("serving /v1 failed", error, { requestId });
-        res.destroy();
-      }
+      serveV1(req, res, requestId);
       return;
     }
     res.setHeader(REQUEST_ID_HEADER, requestId);
