@@ -201,14 +201,30 @@ function cpuUs(pid) {
   }
 }
 
+/** KeyPool's time in young-generation GC pauses so far, in µs, from its /metrics; null when unreadable. */
+async function youngGcUs(origin) {
+  try {
+    const answer = await request(`${origin}/metrics`, { headers: HEADERS });
+    const text = await answer.body.text();
+    const sum = /^keypool_nodejs_gc_duration_seconds_sum\{kind="minor"\} (\S+)$/m.exec(text);
+    return sum ? Number(sum[1]) * 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
 async function measure(load, origins, target, spec) {
+  // Read outside the CPU window: the scrape costs KeyPool some CPU of its own.
+  const gcBefore = target === "keypool" ? await youngGcUs(origins.keypool) : null;
   const before = pids[target] ? cpuUs(pids[target]) : null;
   const result = await load.run({ origin: origins[target], ...spec });
   const after = pids[target] ? cpuUs(pids[target]) : null;
+  const gcAfter = gcBefore === null ? null : await youngGcUs(origins.keypool);
   sent[target] += result.sent;
   // CPU per request is steadier than req/s on a shared machine: it does not depend on who else runs.
   const per = (pick) => (before && after && result.sent > 0 ? (pick(after) - pick(before)) / result.sent : null);
-  return { ...result, cpuUsPerRequest: { process: per((cpu) => cpu.process), mainThread: per((cpu) => cpu.mainThread) } };
+  const youngGcUsPerRequest = gcBefore !== null && gcAfter !== null && result.sent > 0 ? (gcAfter - gcBefore) / result.sent : null;
+  return { ...result, cpuUsPerRequest: { process: per((cpu) => cpu.process), mainThread: per((cpu) => cpu.mainThread) }, youngGcUsPerRequest };
 }
 
 async function warmUp(load, origins) {
@@ -343,6 +359,7 @@ function summarizeCase(rounds, index) {
       addedTtfbP99Ms: of((r, d) => minus(r.ttfbMs.p99, d.ttfbMs.p99)),
       cpuUsPerRequest: of((r) => r.cpuUsPerRequest?.process ?? null),
       mainThreadCpuUsPerRequest: of((r) => r.cpuUsPerRequest?.mainThread ?? null),
+      youngGcUsPerRequest: of((r) => r.youngGcUsPerRequest ?? null),
       sent: sum((r) => r.sent),
       timeouts: sum((r) => r.timeouts),
       non2xx: sum((r) => r.non2xx),
@@ -384,11 +401,11 @@ function report(results) {
   for (const c of cases.filter((c) => c.kind === "throughput")) {
     for (const [target, label] of Object.entries(TARGETS)) {
       const s = c.summary[target];
-      throughputRows.push([modeName[c.mode], label, num(s.reqPerSec, 0), `${num(s.ratioToDirect, 2)}×`, num(s.p50Ms), num(s.p99Ms), num(s.cpuUsPerRequest, 0), num(s.mainThreadCpuUsPerRequest, 0), s.timeouts, s.non2xx, s.errors + (s.errorSamples.length ? ` (${s.errorSamples.join(", ")})` : "")]);
+      throughputRows.push([modeName[c.mode], label, num(s.reqPerSec, 0), `${num(s.ratioToDirect, 2)}×`, num(s.p50Ms), num(s.p99Ms), num(s.cpuUsPerRequest, 0), num(s.mainThreadCpuUsPerRequest, 0), num(s.youngGcUsPerRequest, 1), s.timeouts, s.non2xx, s.errors + (s.errorSamples.length ? ` (${s.errorSamples.join(", ")})` : "")]);
     }
   }
-  lines.push(table(["case", "target", "req/s", "× direct", "p50 ms", "p99 ms", "CPU µs/req", "main thread µs/req", "timeouts", "non-2xx", "errors"], throughputRows), "");
-  lines.push("CPU µs/req: the target process's CPU time (all threads, and its main thread alone) per request in the window; for direct, the fake upstream's.", "");
+  lines.push(table(["case", "target", "req/s", "× direct", "p50 ms", "p99 ms", "CPU µs/req", "main thread µs/req", "young GC µs/req", "timeouts", "non-2xx", "errors"], throughputRows), "");
+  lines.push("CPU µs/req: the target process's CPU time (all threads, and its main thread alone) per request in the window; for direct, the fake upstream's. Young GC µs/req: KeyPool's young-generation GC pauses per request (its /metrics), which stop its main thread.", "");
 
   lines.push("## Latency (1 connection)", "");
   const latencyRows = [];

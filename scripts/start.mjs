@@ -5,7 +5,17 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
 import { migrate } from "./migrate.mjs";
+
+// No allocation-site pretenuring. Under load V8 saw most objects of some allocation sites on the
+// /v1 path outlive a young GC (one runs while dozens of requests are in flight) and began
+// allocating them in the old generation. Each such object that died kept whatever young objects it
+// pointed to alive until the next full GC, so every young GC copied and promoted whole finished
+// requests: 1.4 MB per young GC instead of 60 KB, pauses of 5-7 ms instead of 2-3, and about 8 %
+// more CPU per request (two KeyPools side by side under the same load). Set here, before anything
+// is allocated, so that every way of starting KeyPool gets it.
+v8.setFlagsFromString("--no-allocation-site-pretenuring");
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
