@@ -6,7 +6,13 @@
 // Run by bench/run.mjs via fork (reports its port over IPC); alone:
 // `UPSTREAM_URL=http://127.0.0.1:8080 PORT=8081 node bench/bare-forwarder.mjs`.
 import http from "node:http";
+import v8 from "node:v8";
 import { Pool } from "undici";
+
+// As KeyPool does (scripts/start.mjs): with allocation-site pretenuring this forwarder too fell,
+// in some runs and not others, into young GCs that promoted 2 MB each (finished requests kept alive
+// by old-born garbage); without it the floor is measured at its best every time.
+v8.setFlagsFromString("--no-allocation-site-pretenuring");
 
 const upstream = new Pool(new URL(process.env.UPSTREAM_URL).origin, { connections: 256, keepAliveTimeout: 60_000 });
 
