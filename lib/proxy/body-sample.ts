@@ -1,4 +1,5 @@
 import { TRUNCATED } from "./scrub";
+import { joinBuffers } from "./buffers";
 
 const TAIL_BYTES = 16 * 1024;
 
@@ -32,7 +33,7 @@ export class BodySample {
     if (this.logBytes === 0) return null;
     const whole = this.wholeText();
     if (whole !== null) return whole;
-    const text = Buffer.concat(this.start).toString("utf8");
+    const text = joinBuffers(this.start, this.startBytes).toString("utf8");
     return this.total > this.startBytes ? `${text}${TRUNCATED}` : text;
   }
 
