@@ -338,6 +338,12 @@ function median(values) {
   return known.length % 2 ? known[mid] : (known[mid - 1] + known[mid]) / 2;
 }
 
+/** The lowest and highest of the known values, so a reader sees how far the rounds spread. */
+function spread(values) {
+  const known = values.filter((value) => value !== null && Number.isFinite(value));
+  return known.length === 0 ? null : { min: Math.min(...known), max: Math.max(...known) };
+}
+
 const minus = (a, b) => (a === null || b === null ? null : a - b);
 
 function summarizeCase(rounds, index) {
@@ -349,6 +355,7 @@ function summarizeCase(rounds, index) {
     summary[target] = {
       reqPerSec: of((r) => r.reqPerSec),
       ratioToDirect: of((r, d) => (d.reqPerSec > 0 ? r.reqPerSec / d.reqPerSec : null)),
+      ratioSpread: spread(perRound.map((results) => (results.direct.reqPerSec > 0 ? results[target].reqPerSec / results.direct.reqPerSec : null))),
       p50Ms: of((r) => r.latencyMs.p50),
       p99Ms: of((r) => r.latencyMs.p99),
       ttfbP50Ms: of((r) => r.ttfbMs.p50),
@@ -401,10 +408,10 @@ function report(results) {
   for (const c of cases.filter((c) => c.kind === "throughput")) {
     for (const [target, label] of Object.entries(TARGETS)) {
       const s = c.summary[target];
-      throughputRows.push([modeName[c.mode], label, num(s.reqPerSec, 0), `${num(s.ratioToDirect, 2)}×`, num(s.p50Ms), num(s.p99Ms), num(s.cpuUsPerRequest, 0), num(s.mainThreadCpuUsPerRequest, 0), num(s.youngGcUsPerRequest, 1), s.timeouts, s.non2xx, s.errors + (s.errorSamples.length ? ` (${s.errorSamples.join(", ")})` : "")]);
+      throughputRows.push([modeName[c.mode], label, num(s.reqPerSec, 0), `${num(s.ratioToDirect, 2)}×`, s.ratioSpread ? `${num(s.ratioSpread.min, 2)}–${num(s.ratioSpread.max, 2)}` : "", num(s.p50Ms), num(s.p99Ms), num(s.cpuUsPerRequest, 0), num(s.mainThreadCpuUsPerRequest, 0), num(s.youngGcUsPerRequest, 1), s.timeouts, s.non2xx, s.errors + (s.errorSamples.length ? ` (${s.errorSamples.join(", ")})` : "")]);
     }
   }
-  lines.push(table(["case", "target", "req/s", "× direct", "p50 ms", "p99 ms", "CPU µs/req", "main thread µs/req", "young GC µs/req", "timeouts", "non-2xx", "errors"], throughputRows), "");
+  lines.push(table(["case", "target", "req/s", "× direct", "rounds' range", "p50 ms", "p99 ms", "CPU µs/req", "main thread µs/req", "young GC µs/req", "timeouts", "non-2xx", "errors"], throughputRows), "");
   lines.push("CPU µs/req: the target process's CPU time (all threads, and its main thread alone) per request in the window; for direct, the fake upstream's. Young GC µs/req: KeyPool's young-generation GC pauses per request (its /metrics), which stop its main thread.", "");
 
   lines.push("## Latency (1 connection)", "");
