@@ -237,7 +237,10 @@ function readBounded(answer: UpstreamAnswer): Promise<Buffer> {
 
 function deliverError(exchange: Exchange, { key, answer, text, message }: Answered, reply: Reply): void {
   exchange.finish({ keyId: key.id, status: answer.status, error: message, responseBody: loggable(text) });
-  reply.writeHead(answer.status, servedHeaders(exchange, key, answer.headers, false));
+  // Its own length, as OpenAI sends one: the upstream's no longer holds once key material is scrubbed out.
+  const headers = servedHeaders(exchange, key, answer.headers, false);
+  headers.push("content-length", String(Buffer.byteLength(text)));
+  reply.writeHead(answer.status, headers);
   reply.end(text);
 }
 

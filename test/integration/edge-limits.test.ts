@@ -186,6 +186,9 @@ describe("upstream errors that quote the key", () => {
     expect(response.status).toBe(400);
     expect(JSON.parse(text)).toMatchObject({ error: { type: "invalid_request_error", message: expect.stringContaining("Bad thing with key") } });
     expect(text).not.toContain(secretOf(key as string));
+    // Sent with the length of what is left after scrubbing, not chunked and not the upstream's length.
+    expect(response.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
+    expect(response.headers.get("transfer-encoding")).toBeNull();
     const row = await rowFor(server, response);
     expect(row.error).toEqual(expect.stringContaining("Bad thing with key"));
     expect(String(row.error)).not.toContain(secretOf(key as string));
