@@ -70,7 +70,8 @@ const CASES = [
 ];
 const MEASUREMENTS = CASES.length * Object.keys(TARGETS).length * CONFIG.rounds;
 // The measurements and the warm-up, plus about a minute for starting KeyPool twice, memory, log and cursor.
-const ESTIMATE_SECONDS = MEASUREMENTS * (CONFIG.seconds + 0.4) + 2 * Object.keys(TARGETS).length * CONFIG.warmupSeconds + 60;
+const WARMUPS = Object.keys(TARGETS).length * Object.keys(BODIES).length;
+const ESTIMATE_SECONDS = MEASUREMENTS * (CONFIG.seconds + 0.4) + WARMUPS * CONFIG.warmupSeconds + 60;
 // Timeouts (up to 10 s past a window) can stretch the run; twice the estimate means something hangs.
 const MAX_SECONDS = setting("BENCH_MAX_SECONDS", Math.ceil(2 * ESTIMATE_SECONDS));
 
@@ -233,8 +234,8 @@ async function measure(load, origins, target, spec) {
 
 async function warmUp(load, origins) {
   for (const target of Object.keys(TARGETS)) {
-    for (const mode of ["json", "stream"]) {
-      await measure(load, origins, target, { body: BODIES[mode], connections: CONFIG.warmupConnections, durationMs: CONFIG.warmupSeconds * 1000 });
+    for (const body of Object.values(BODIES)) {
+      await measure(load, origins, target, { body, connections: CONFIG.warmupConnections, durationMs: CONFIG.warmupSeconds * 1000 });
     }
   }
 }
@@ -348,6 +349,8 @@ function spread(values) {
   return known.length === 0 ? null : { min: Math.min(...known), max: Math.max(...known) };
 }
 
+/** Requests per second against direct's in the same round. */
+const ratio = (r, d) => (d.reqPerSec > 0 ? r.reqPerSec / d.reqPerSec : null);
 const minus = (a, b) => (a === null || b === null ? null : a - b);
 
 function summarizeCase(rounds, index) {
@@ -358,8 +361,8 @@ function summarizeCase(rounds, index) {
     const sum = (pick) => perRound.reduce((total, results) => total + pick(results[target]), 0);
     summary[target] = {
       reqPerSec: of((r) => r.reqPerSec),
-      ratioToDirect: of((r, d) => (d.reqPerSec > 0 ? r.reqPerSec / d.reqPerSec : null)),
-      ratioSpread: spread(perRound.map((results) => (results.direct.reqPerSec > 0 ? results[target].reqPerSec / results.direct.reqPerSec : null))),
+      ratioToDirect: of(ratio),
+      ratioSpread: spread(perRound.map((results) => ratio(results[target], results.direct))),
       p50Ms: of((r) => r.latencyMs.p50),
       p99Ms: of((r) => r.latencyMs.p99),
       ttfbP50Ms: of((r) => r.ttfbMs.p50),
