@@ -31,7 +31,7 @@ export function playgroundChat({ keyId, ...input }: ChatInput, signal: AbortSign
       source: "playground",
       requestId,
       // The route handler's response carries the request id already.
-      replyHeaders: {},
+      replyHeaders: [],
       keyId,
     },
     reply,

@@ -32,7 +32,8 @@ export function modelSet(names: Iterable<string>): ReadonlySet<string> {
 
 /** The endpoint family a scope covers: the path's first segment ("chat" for chat/completions, "files", …). */
 function endpointOf(path: string): string {
-  return path.split("/", 1)[0] ?? "";
+  const slash = path.indexOf("/");
+  return slash === -1 ? path : path.slice(0, slash);
 }
 
 export function needOf(path: string, model: string | null): Need {

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { nowMs } from "../clock";
 import { env } from "../env";
 import { costOf } from "../cost/prices";
@@ -24,10 +24,11 @@ export type ProxyRequest = {
   /** KeyPool's id for the request, as in the access log. */
   requestId: string | null;
   /**
-   * Headers every answer to the request carries (its id and CORS on /v1), written with the others
-   * at once: a setHeader() before writeHead() makes Node copy every later header one by one.
+   * Headers every answer to the request carries (its id and CORS on /v1), as the flat list
+   * [name, value, …], written with the others at once: a setHeader() before writeHead() makes
+   * Node copy every later header one by one.
    */
-  replyHeaders: OutgoingHttpHeaders;
+  replyHeaders: readonly string[];
   /** A key the admin chose to try (the playground's "Try"): that key only, no rotation (lib/sticky/route.ts, chosenRoute). */
   keyId?: number;
 };

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 
 /** Set on every incoming request by the server edge (lib/server), echoed to the client. */
 export const REQUEST_ID_HEADER = "x-keypool-request-id";
@@ -67,12 +67,8 @@ export class AnswerHeaders {
  * while the body passes unchanged. A list, not an object: an object built from a dozen keys named
  * at run time turned into a slow dictionary (measured: ~10 µs a request).
  */
-export function clientResponseHeaders(upstream: AnswerHeaders, bodyUnchanged: boolean, base: OutgoingHttpHeaders): string[] {
-  const headers: string[] = [];
-  for (const name in base) {
-    const value = base[name];
-    if (value !== undefined) headers.push(name, String(value));
-  }
+export function clientResponseHeaders(upstream: AnswerHeaders, bodyUnchanged: boolean, base: readonly string[]): string[] {
+  const headers = base.slice();
   const { pairs } = upstream;
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     const name = pairs[i] as string;

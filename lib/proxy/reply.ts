@@ -19,12 +19,30 @@ export type Reply = {
   once(event: "drain" | "close", listener: () => void): unknown;
 };
 
-export function replyJson(reply: Reply, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
+/** Headers given as an object or as the flat list [name, value, …], as that list (a repeated header repeated). */
+export type ReplyHeaders = OutgoingHttpHeaders | readonly string[];
+
+function headerList(headers: ReplyHeaders): string[] {
+  if (Array.isArray(headers)) return headers.slice();
+  const list: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) list.push(name, item);
+    else list.push(name, String(value));
+  }
+  return list;
+}
+
+export function replyJson(reply: Reply, status: number, body: unknown, headers: ReplyHeaders = []): void {
   const text = JSON.stringify(body);
-  reply.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  const list = headerList(headers);
+  list.push("content-type", "application/json", "content-length", String(Buffer.byteLength(text)));
+  reply.writeHead(status, list);
   reply.end(text);
 }
 
-export function replyError(reply: Reply, error: ApiError, headers: OutgoingHttpHeaders = {}): void {
-  replyJson(reply, error.status, error.toBody(), error.retryAfterS === null ? headers : { "retry-after": String(error.retryAfterS), ...headers });
+export function replyError(reply: Reply, error: ApiError, headers: ReplyHeaders = []): void {
+  const list = headerList(headers);
+  if (error.retryAfterS !== null) list.push("retry-after", String(error.retryAfterS));
+  replyJson(reply, error.status, error.toBody(), list);
 }

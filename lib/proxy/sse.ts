@@ -1,5 +1,5 @@
 import { NO_TOKENS, tokensFromJsonTail, type TokenCounts } from "../usage/tokens";
-import { COMPLETED_DATA_START, COMPLETED_EVENT_LINE, DONE_LINE, SseTail } from "./sse-tail";
+import { COMPLETED_DATA_START, COMPLETED_EVENT_LINE, DONE_LINE, SseTail, relaySummary } from "./sse-tail";
 import { joinBuffers } from "./buffers";
 
 export type RelayOptions = {
@@ -152,7 +152,7 @@ export class UsageStripper implements StreamRelay {
   }
 
   summary(): RelaySummary {
-    return { ...this.tokens, complete: this.complete };
+    return relaySummary(this.tokens, this.complete);
   }
 
   private hold(piece: Buffer, out: Buffer[]): void {

@@ -120,15 +120,17 @@ type Upstream = { pool: Pool; basePath: string };
 
 // One keep-alive pool to the upstream origin per process: no connection set-up per call.
 // headersTimeout bounds the wait for an answer, bodyTimeout the silence between two reads.
+// Held here as well once found: the process-wide lookup (Symbol.for) showed in profiles, once per call.
+let known: Upstream | null = null;
 const upstream = () =>
-  singleton<Upstream>("upstreamPool", () => {
+  (known ??= singleton<Upstream>("upstreamPool", () => {
     const { OPENAI_BASE_URL, UPSTREAM_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS } = env();
     const base = new URL(OPENAI_BASE_URL);
     return {
       pool: new Pool(base.origin, { headersTimeout: UPSTREAM_TIMEOUT_MS, bodyTimeout: UPSTREAM_IDLE_TIMEOUT_MS }),
       basePath: base.pathname.replace(/\/+$/, ""),
     };
-  });
+  }));
 
 /**
  * Sends one request upstream through undici's dispatcher API; resolves with status and headers

@@ -47,7 +47,7 @@ export function serveV1(req: IncomingMessage, res: ServerResponse, requestId: st
 function answer(req: IncomingMessage, res: ServerResponse, requestId: string, failed: (error: unknown) => void): void {
   const replyHeaders = v1ReplyHeaders(requestId);
   if (req.method === "OPTIONS") {
-    res.writeHead(204, { ...replyHeaders, ...preflightHeaders(req) });
+    res.writeHead(204, [...replyHeaders, ...preflightHeaders(req)]);
     res.end();
     return;
   }
@@ -69,7 +69,7 @@ function answer(req: IncomingMessage, res: ServerResponse, requestId: string, fa
   }
   const tokenId = principal.kind === "client" ? principal.tokenId : null;
   const forward = (body: Buffer | null) => {
-    proxy({ method: req.method ?? "GET", ...target, headers: req.headers, body, tokenId, source: "v1", requestId, replyHeaders }, res).catch(failed);
+    proxy({ method: req.method ?? "GET", path: target.path, search: target.search, headers: req.headers, body, tokenId, source: "v1", requestId, replyHeaders }, res).catch(failed);
   };
   if (req.method === "GET" || req.method === "HEAD") {
     forward(null);
