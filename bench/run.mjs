@@ -363,6 +363,8 @@ function summarizeCase(rounds, index) {
       reqPerSec: of((r) => r.reqPerSec),
       ratioToDirect: of(ratio),
       ratioSpread: spread(perRound.map((results) => ratio(results[target], results.direct))),
+      // What the proxy itself costs, apart from the load it shares the machine with.
+      ratioToForwarder: median(perRound.map((results) => ratio(results[target], results.bare))),
       p50Ms: of((r) => r.latencyMs.p50),
       p99Ms: of((r) => r.latencyMs.p99),
       ttfbP50Ms: of((r) => r.ttfbMs.p50),
@@ -415,10 +417,12 @@ function report(results) {
   for (const c of cases.filter((c) => c.kind === "throughput")) {
     for (const [target, label] of Object.entries(TARGETS)) {
       const s = c.summary[target];
-      throughputRows.push([modeName[c.mode], label, num(s.reqPerSec, 0), `${num(s.ratioToDirect, 2)}×`, s.ratioSpread ? `${num(s.ratioSpread.min, 2)}–${num(s.ratioSpread.max, 2)}` : "", num(s.p50Ms), num(s.p99Ms), num(s.cpuUsPerRequest, 0), num(s.mainThreadCpuUsPerRequest, 0), num(s.youngGcUsPerRequest, 1), s.timeouts, s.non2xx, s.errors + (s.errorSamples.length ? ` (${s.errorSamples.join(", ")})` : "")]);
+      const toForwarder = target === "keypool" ? `${num(s.ratioToForwarder, 2)}×` : "";
+      throughputRows.push([modeName[c.mode], label, num(s.reqPerSec, 0), `${num(s.ratioToDirect, 2)}×`, s.ratioSpread ? `${num(s.ratioSpread.min, 2)}–${num(s.ratioSpread.max, 2)}` : "", toForwarder, num(s.p50Ms), num(s.p99Ms), num(s.cpuUsPerRequest, 0), num(s.mainThreadCpuUsPerRequest, 0), num(s.youngGcUsPerRequest, 1), s.timeouts, s.non2xx, s.errors + (s.errorSamples.length ? ` (${s.errorSamples.join(", ")})` : "")]);
     }
   }
-  lines.push(table(["case", "target", "req/s", "× direct", "rounds' range", "p50 ms", "p99 ms", "CPU µs/req", "main thread µs/req", "young GC µs/req", "timeouts", "non-2xx", "errors"], throughputRows), "");
+  lines.push(table(["case", "target", "req/s", "× direct", "rounds' range", "× forwarder", "p50 ms", "p99 ms", "CPU µs/req", "main thread µs/req", "young GC µs/req", "timeouts", "non-2xx", "errors"], throughputRows), "");
+  lines.push("× forwarder: KeyPool's requests per second against the bare forwarder's in the same round (median of the rounds): what KeyPool does beyond forwarding, apart from the machine's load.", "");
   lines.push("CPU µs/req: the target process's CPU time (all threads, and its main thread alone) per request in the window; for direct, the fake upstream's. Young GC µs/req: KeyPool's young-generation GC pauses per request (its /metrics), which stop its main thread.", "");
 
   lines.push("## Latency (1 connection)", "");
