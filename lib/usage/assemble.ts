@@ -14,20 +14,28 @@ type AssembledChoice = {
 };
 type AssembledToolCall = { id?: string; type: string; function: { name: string; arguments: string } };
 
-const HEAD_FIELDS = ["id", "created", "model", "system_fingerprint", "service_tier"];
+/** What every chunk repeats about the answer; the last value given counts. */
+type Head = { id?: unknown; created?: unknown; model?: unknown; system_fingerprint?: unknown; service_tier?: unknown };
+
+const given = (value: unknown, before: unknown) => (value === undefined || value === null ? before : value);
 
 /** Rebuilds the final message from chat-completion chunks; text stops growing at `maxChars`. */
 class ChatAssembler {
-  private head: Record<string, unknown> = {};
+  // Named fields, not a record filled by name in a loop: the writer thread's profile showed V8's
+  // slow paths for both that and the spread that built the answer from it.
+  private head: Head = {};
   private choices = new Map<number, AssembledChoice>();
   private chars = 0;
 
   constructor(private readonly maxChars: number) {}
 
   add(chunk: Record<string, unknown>): void {
-    for (const field of HEAD_FIELDS) {
-      if (chunk[field] !== undefined && chunk[field] !== null) this.head[field] = chunk[field];
-    }
+    const { head } = this;
+    head.id = given(chunk.id, head.id);
+    head.created = given(chunk.created, head.created);
+    head.model = given(chunk.model, head.model);
+    head.system_fingerprint = given(chunk.system_fingerprint, head.system_fingerprint);
+    head.service_tier = given(chunk.service_tier, head.service_tier);
     const choices = Array.isArray(chunk.choices) ? (chunk.choices as ChatChoiceDelta[]) : [];
     for (const choice of choices) this.addChoice(choice);
   }
@@ -37,8 +45,19 @@ class ChatAssembler {
     this.addChoice({ index: 0, delta: { content } });
   }
 
+  /** The answer as OpenAI writes a chat completion (a field no chunk gave is left out). */
   result(usage: unknown): Record<string, unknown> {
-    return { ...this.head, object: "chat.completion", choices: [...this.choices.values()], usage: usage ?? null };
+    const { head } = this;
+    return {
+      id: head.id,
+      object: "chat.completion",
+      created: head.created,
+      model: head.model,
+      choices: [...this.choices.values()],
+      usage: usage ?? null,
+      service_tier: head.service_tier,
+      system_fingerprint: head.system_fingerprint,
+    };
   }
 
   private append(current: string | null | undefined, piece: string): string {

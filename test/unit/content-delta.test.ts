@@ -73,11 +73,13 @@ describe("StreamAssembler with content read in place", () => {
       chunkJson([choice({ content: "x" }, null, 1)]),
       chunkJson([choice({ refusal: "no" })]),
       chunkJson([choice({ content: "e" })], { usage: null }, { ...HEAD, system_fingerprint: "fp_2" }),
+      // A head field sent as null later does not erase what earlier chunks said.
+      chunkJson([choice({}, "stop")], { usage: null }, { ...HEAD, model: null, system_fingerprint: null }),
     ];
     const answer = assemble(sse(jsons));
-    expect(answer.system_fingerprint).toBe("fp_2");
+    expect(answer).toMatchObject({ id: "chatcmpl-1", object: "chat.completion", created: HEAD.created, model: HEAD.model, service_tier: "default", system_fingerprint: "fp_2" });
     expect(answer.choices).toEqual([
-      { index: 0, message: { role: "assistant", content: "abcde", refusal: "no" }, finish_reason: null },
+      { index: 0, message: { role: "assistant", content: "abcde", refusal: "no" }, finish_reason: "stop" },
       { index: 1, message: { role: "assistant", content: "x" }, finish_reason: null },
     ]);
   });
