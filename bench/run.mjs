@@ -336,8 +336,11 @@ async function cursorCase(keypool, fakeUrl, freshKey) {
 // Summary: medians over the rounds. Ratios and added milliseconds are taken within each round
 // (same moment, same machine load) against direct, then the median of those is reported.
 
+/** The values that were measured (a failed or empty window gives null). */
+const measured = (values) => values.filter((value) => value !== null && Number.isFinite(value));
+
 function median(values) {
-  const known = values.filter((value) => value !== null && Number.isFinite(value)).sort((a, b) => a - b);
+  const known = measured(values).sort((a, b) => a - b);
   if (known.length === 0) return null;
   const mid = Math.floor(known.length / 2);
   return known.length % 2 ? known[mid] : (known[mid - 1] + known[mid]) / 2;
@@ -345,7 +348,7 @@ function median(values) {
 
 /** The lowest and highest of the known values, so a reader sees how far the rounds spread. */
 function spread(values) {
-  const known = values.filter((value) => value !== null && Number.isFinite(value));
+  const known = measured(values);
   return known.length === 0 ? null : { min: Math.min(...known), max: Math.max(...known) };
 }
 

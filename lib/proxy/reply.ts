@@ -33,16 +33,20 @@ function headerList(headers: ReplyHeaders): string[] {
   return list;
 }
 
-export function replyJson(reply: Reply, status: number, body: unknown, headers: ReplyHeaders = []): void {
+/** Writes `body` as JSON after `list`, a list of the caller's own that this extends. */
+function writeJson(reply: Reply, status: number, body: unknown, list: string[]): void {
   const text = JSON.stringify(body);
-  const list = headerList(headers);
   list.push("content-type", "application/json", "content-length", String(Buffer.byteLength(text)));
   reply.writeHead(status, list);
   reply.end(text);
 }
 
+export function replyJson(reply: Reply, status: number, body: unknown, headers: ReplyHeaders = []): void {
+  writeJson(reply, status, body, headerList(headers));
+}
+
 export function replyError(reply: Reply, error: ApiError, headers: ReplyHeaders = []): void {
   const list = headerList(headers);
   if (error.retryAfterS !== null) list.push("retry-after", String(error.retryAfterS));
-  replyJson(reply, error.status, error.toBody(), list);
+  writeJson(reply, error.status, error.toBody(), list);
 }
