@@ -368,6 +368,7 @@ function summarizeCase(rounds, index) {
       ratioSpread: spread(perRound.map((results) => ratio(results[target], results.direct))),
       // What the proxy itself costs, apart from the load it shares the machine with.
       ratioToForwarder: median(perRound.map((results) => ratio(results[target], results.bare))),
+      overForwarderP50Ms: median(perRound.map((results) => minus(results[target].latencyMs.p50, results.bare.latencyMs.p50))),
       p50Ms: of((r) => r.latencyMs.p50),
       p99Ms: of((r) => r.latencyMs.p99),
       ttfbP50Ms: of((r) => r.ttfbMs.p50),
@@ -434,10 +435,11 @@ function report(results) {
     for (const [target, label] of Object.entries(TARGETS)) {
       const s = c.summary[target];
       const ttfb = c.mode === "stream";
-      latencyRows.push([modeName[c.mode], label, num(s.p50Ms, 2), num(s.p99Ms, 2), signed(s.addedP50Ms), signed(s.addedP99Ms), ttfb ? num(s.ttfbP50Ms, 2) : "", ttfb ? signed(s.addedTtfbP50Ms) : "", ttfb ? signed(s.addedTtfbP99Ms) : "", s.timeouts + s.non2xx + s.errors]);
+      latencyRows.push([modeName[c.mode], label, num(s.p50Ms, 2), num(s.p99Ms, 2), signed(s.addedP50Ms), target === "keypool" ? signed(s.overForwarderP50Ms) : "", signed(s.addedP99Ms), ttfb ? num(s.ttfbP50Ms, 2) : "", ttfb ? signed(s.addedTtfbP50Ms) : "", ttfb ? signed(s.addedTtfbP99Ms) : "", s.timeouts + s.non2xx + s.errors]);
     }
   }
-  lines.push(table(["case", "target", "p50 ms", "p99 ms", "added p50", "added p99", "TTFB p50 ms", "added TTFB p50", "added TTFB p99", "failed"], latencyRows), "");
+  lines.push(table(["case", "target", "p50 ms", "p99 ms", "added p50", "p50 over forwarder", "added p99", "TTFB p50 ms", "added TTFB p50", "added TTFB p99", "failed"], latencyRows), "");
+  lines.push("p50 over forwarder: KeyPool's p50 minus the bare forwarder's in the same round (median of the rounds): what KeyPool adds at one connection beyond the extra hop any proxy costs on this machine.", "");
 
   const m = memory.result;
   lines.push(`## Memory (${memory.streams} open streams through KeyPool, ~${((CONFIG.streamChunks + 2) * CONFIG.memoryChunkIntervalMs) / 1000} s each)`, "");
