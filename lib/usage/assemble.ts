@@ -45,7 +45,7 @@ class ChatAssembler {
     this.addChoice({ index: 0, delta: { content } });
   }
 
-  /** The answer as OpenAI writes a chat completion (a field no chunk gave is left out). */
+  /** The answer as OpenAI writes a chat completion; a field no chunk gave stays undefined, so the stored JSON leaves it out. */
   result(usage: unknown): Record<string, unknown> {
     const { head } = this;
     return {
