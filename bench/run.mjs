@@ -4,6 +4,8 @@
 //   direct          the fake itself;
 //   bare forwarder  bench/bare-forwarder.mjs, about the cheapest Node proxy possible: the floor;
 //   KeyPool         the built server (`npm run build` first), 3 pooled keys, admin key as client.
+// At one connection two byte relays join them, to show what the extra hop costs before any HTTP is
+// handled: bench/byte-relay.mjs (Node `net`), and socat (native code) when it is installed.
 // The fake, the bare forwarder, KeyPool and the load generator (bench/load.mjs) each run in a
 // process of their own, so none of them shares an event loop with another.
 //
@@ -20,6 +22,7 @@
 // Exit code 0 when the bench ran to the end, whether or not KeyPool met the targets; 1 otherwise.
 import { fork, spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { request } from "undici";
@@ -49,6 +52,18 @@ const CONFIG = {
   memoryAfterMs: 5_000,
 };
 const TARGETS = { direct: "direct", bare: "bare forwarder", keypool: "KeyPool" };
+const HAS_SOCAT = (() => {
+  try {
+    execFileSync("socat", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const RELAYS = { ...(HAS_SOCAT ? { socat: "byte relay, socat" } : {}), relay: "byte relay, Node" };
+const LABELS = { ...TARGETS, ...RELAYS };
+const THROUGHPUT_TARGETS = Object.keys(TARGETS);
+const LATENCY_TARGETS = ["direct", ...Object.keys(RELAYS), "bare", "keypool"];
 const THRESHOLDS = { ratio: 0.9, addedP50Ms: 0.5, addedP99Ms: 2, addedTtfbMs: 2, peakRssMb: 300 };
 const ADMIN_KEY = "bench-admin-key-0123456789abcdef";
 const POOL_KEYS = ["A", "B", "C"].map((letter) => `sk-bench-${letter.repeat(40)}`);
@@ -63,14 +78,14 @@ const BODIES = {
   stream: JSON.stringify({ model: "gpt-4o-mini", messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
 };
 const CASES = [
-  { kind: "throughput", mode: "json", connections: 64 },
-  { kind: "throughput", mode: "stream", connections: 64 },
-  { kind: "latency", mode: "json", connections: 1 },
-  { kind: "latency", mode: "stream", connections: 1 },
+  { kind: "throughput", mode: "json", connections: 64, targets: THROUGHPUT_TARGETS },
+  { kind: "throughput", mode: "stream", connections: 64, targets: THROUGHPUT_TARGETS },
+  { kind: "latency", mode: "json", connections: 1, targets: LATENCY_TARGETS },
+  { kind: "latency", mode: "stream", connections: 1, targets: LATENCY_TARGETS },
 ];
-const MEASUREMENTS = CASES.length * Object.keys(TARGETS).length * CONFIG.rounds;
+const MEASUREMENTS = CASES.reduce((sum, c) => sum + c.targets.length, 0) * CONFIG.rounds;
 // The measurements and the warm-up, plus about a minute for starting KeyPool twice, memory, log and cursor.
-const WARMUPS = Object.keys(TARGETS).length * Object.keys(BODIES).length;
+const WARMUPS = Object.keys(LABELS).length * Object.keys(BODIES).length;
 const ESTIMATE_SECONDS = MEASUREMENTS * (CONFIG.seconds + 0.4) + WARMUPS * CONFIG.warmupSeconds + 60;
 // Timeouts (up to 10 s past a window) can stretch the run; twice the estimate means something hangs.
 const MAX_SECONDS = setting("BENCH_MAX_SECONDS", Math.ceil(2 * ESTIMATE_SECONDS));
@@ -114,6 +129,24 @@ function assertBuilt() {
     console.error("KeyPool is not built: run `npm run build` first, then `npm run bench`.");
     process.exit(1);
   }
+}
+
+/** socat relaying every connection to the fake upstream, once it accepts connections. */
+async function startSocat(upstreamUrl) {
+  const port = await freePort();
+  const upstream = new URL(upstreamUrl);
+  const child = register(spawn("socat", [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,nodelay`, `TCP:${upstream.hostname}:${upstream.port},nodelay`], { stdio: "ignore" }), "socat");
+  const accepts = () =>
+    new Promise((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => resolve(true)).once("error", () => resolve(false));
+      socket.once("connect", () => socket.destroy());
+    });
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts())) {
+    if (Date.now() > deadline) throw new Error(`socat did not listen on port ${port} within 10 s`);
+    await sleep(100);
+  }
+  return { child, url: `http://127.0.0.1:${port}` };
 }
 
 /** Starts the built KeyPool on dataDir; its own log goes to a file there, shown if it fails. */
@@ -187,10 +220,10 @@ function startLoad() {
 // Measurements
 
 /** Requests each target was sent; KeyPool's count is what its request log must reach. */
-const sent = { direct: 0, bare: 0, keypool: 0 };
+const sent = Object.fromEntries(Object.keys(LABELS).map((target) => [target, 0]));
 
-/** Each target's pid, for its CPU time (the direct target is the fake upstream itself). */
-const pids = { direct: null, bare: null, keypool: null };
+/** Each target's pid, for its CPU time (the direct target is the fake upstream itself; socat relays in forked children, so none). */
+const pids = Object.fromEntries(Object.keys(LABELS).map((target) => [target, null]));
 
 /** CPU time in µs of a process (all threads) and of its main thread, from /proc; null elsewhere. */
 function cpuUs(pid) {
@@ -233,7 +266,7 @@ async function measure(load, origins, target, spec) {
 }
 
 async function warmUp(load, origins) {
-  for (const target of Object.keys(TARGETS)) {
+  for (const target of Object.keys(LABELS)) {
     for (const body of Object.values(BODIES)) {
       await measure(load, origins, target, { body, connections: CONFIG.warmupConnections, durationMs: CONFIG.warmupSeconds * 1000 });
     }
@@ -242,11 +275,10 @@ async function warmUp(load, origins) {
 
 /** rounds[r][caseIndex][target] = the load generator's result. */
 async function measureRounds(load, origins) {
-  const targets = Object.keys(TARGETS);
   const rounds = [];
   for (let round = 0; round < CONFIG.rounds; round += 1) {
     const results = CASES.map(() => ({}));
-    for (const [index, { mode, connections }] of CASES.entries()) {
+    for (const [index, { mode, connections, targets }] of CASES.entries()) {
       // The starting target moves each round, so no target always runs right after the same one.
       for (let step = 0; step < targets.length; step += 1) {
         const target = targets[(round + step) % targets.length];
@@ -359,7 +391,7 @@ const minus = (a, b) => (a === null || b === null ? null : a - b);
 function summarizeCase(rounds, index) {
   const perRound = rounds.map((round) => round[index]);
   const summary = {};
-  for (const target of Object.keys(TARGETS)) {
+  for (const target of CASES[index].targets) {
     const of = (pick) => median(perRound.map((results) => pick(results[target], results.direct)));
     const sum = (pick) => perRound.reduce((total, results) => total + pick(results[target]), 0);
     summary[target] = {
@@ -432,14 +464,16 @@ function report(results) {
   lines.push("## Latency (1 connection)", "");
   const latencyRows = [];
   for (const c of cases.filter((c) => c.kind === "latency")) {
-    for (const [target, label] of Object.entries(TARGETS)) {
+    for (const target of c.targets) {
+      const label = LABELS[target];
       const s = c.summary[target];
       const ttfb = c.mode === "stream";
       latencyRows.push([modeName[c.mode], label, num(s.p50Ms, 2), num(s.p99Ms, 2), signed(s.addedP50Ms), target === "keypool" ? signed(s.overForwarderP50Ms) : "", signed(s.addedP99Ms), ttfb ? num(s.ttfbP50Ms, 2) : "", ttfb ? signed(s.addedTtfbP50Ms) : "", ttfb ? signed(s.addedTtfbP99Ms) : "", s.timeouts + s.non2xx + s.errors]);
     }
   }
   lines.push(table(["case", "target", "p50 ms", "p99 ms", "added p50", "p50 over forwarder", "added p99", "TTFB p50 ms", "added TTFB p50", "added TTFB p99", "failed"], latencyRows), "");
-  lines.push("p50 over forwarder: KeyPool's p50 minus the bare forwarder's in the same round (median of the rounds): what KeyPool adds at one connection beyond the extra hop any proxy costs on this machine.", "");
+  lines.push("p50 over forwarder: KeyPool's p50 minus the bare forwarder's in the same round (median of the rounds): what KeyPool adds at one connection beyond what a plain Node proxy costs on this machine.", "");
+  lines.push(`Byte relays pass bytes without handling HTTP: what they add is the extra hop itself (through the kernel${HAS_SOCAT ? ", socat" : ""}; and Node's event loop and sockets, the Node relay). The bare forwarder adds Node's HTTP on both sides to it.${HAS_SOCAT ? "" : " (socat is not installed: `apt-get install socat` adds the native relay.)"}`, "");
 
   const m = memory.result;
   lines.push(`## Memory (${memory.streams} open streams through KeyPool, ~${((CONFIG.streamChunks + 2) * CONFIG.memoryChunkIntervalMs) / 1000} s each)`, "");
@@ -485,6 +519,8 @@ async function main() {
 
   const fake = await forkServer("fake-upstream.mjs", { BENCH_UPSTREAM_MS: String(CONFIG.upstreamMs), BENCH_STREAM_CHUNKS: String(CONFIG.streamChunks) });
   const bare = await forkServer("bare-forwarder.mjs", { UPSTREAM_URL: fake.url });
+  const relay = await forkServer("byte-relay.mjs", { UPSTREAM_URL: fake.url });
+  const socat = HAS_SOCAT ? await startSocat(fake.url) : null;
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keypool-bench-"));
   let keypool = await startKeyPool(fake.url, 1);
   await callJson(`${keypool.url}/api/keys`, { method: "POST", body: { keys: POOL_KEYS } });
@@ -493,8 +529,8 @@ async function main() {
   sent.keypool += 1;
 
   const load = startLoad();
-  const origins = { direct: fake.url, bare: bare.url, keypool: keypool.url };
-  Object.assign(pids, { direct: fake.child.pid, bare: bare.child.pid, keypool: keypool.pid });
+  const origins = { direct: fake.url, bare: bare.url, keypool: keypool.url, relay: relay.url, socat: socat?.url };
+  Object.assign(pids, { direct: fake.child.pid, bare: bare.child.pid, keypool: keypool.pid, relay: relay.child.pid });
   await warmUp(load, origins);
   const rounds = await measureRounds(load, origins);
   console.error("memory case");
