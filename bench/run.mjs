@@ -17,7 +17,7 @@
 // Settings (environment): BENCH_ROUNDS (3), BENCH_SECONDS per measurement (4), BENCH_UPSTREAM_MS
 // (20), BENCH_WARMUP_SECONDS per target and mode before the rounds (5), BENCH_MAX_SECONDS (twice
 // the estimate printed at the start: past it the run stops and every child is killed). Defaults
-// take about 4.5 minutes.
+// take about 6 minutes.
 // Output: a markdown report on stdout, the full JSON in bench/results/ (git-ignored).
 // Exit code 0 when the bench ran to the end, whether or not KeyPool met the targets; 1 otherwise.
 import { fork, spawn, execFileSync } from "node:child_process";
