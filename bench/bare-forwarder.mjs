@@ -8,6 +8,7 @@
 import http from "node:http";
 import v8 from "node:v8";
 import { Pool } from "undici";
+import { listenForBench } from "./common.mjs";
 
 // As KeyPool does (scripts/start.mjs): with allocation-site pretenuring this forwarder too fell,
 // in some runs and not others, into young GCs that promoted 2 MB each (finished requests kept alive
@@ -43,8 +44,4 @@ const server = http.createServer(async (req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 
-server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
-  const { port } = server.address();
-  if (process.send) process.send({ port });
-  else console.log(`bare forwarder on http://127.0.0.1:${port} -> ${process.env.UPSTREAM_URL}`);
-});
+listenForBench(server, (port) => `bare forwarder on http://127.0.0.1:${port} -> ${process.env.UPSTREAM_URL}`);

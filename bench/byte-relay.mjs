@@ -6,6 +6,7 @@
 // Run by bench/run.mjs via fork (reports its port over IPC); alone:
 // `UPSTREAM_URL=http://127.0.0.1:8080 PORT=8082 node bench/byte-relay.mjs`.
 import net from "node:net";
+import { listenForBench } from "./common.mjs";
 
 const upstream = new URL(process.env.UPSTREAM_URL);
 
@@ -20,8 +21,4 @@ const server = net.createServer({ noDelay: true }, (client) => {
   socket.on("error", () => client.destroy());
 });
 
-server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
-  const { port } = server.address();
-  if (process.send) process.send({ port });
-  else console.log(`byte relay on 127.0.0.1:${port} -> ${upstream.host}`);
-});
+listenForBench(server, (port) => `byte relay on 127.0.0.1:${port} -> ${upstream.host}`);

@@ -16,6 +16,18 @@ export function startArgs(root = ROOT) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Listens on loopback, on PORT or any free port. Forked by the bench, it reports the port over IPC;
+ * run alone, it prints what `describe(port)` says.
+ */
+export function listenForBench(server, describe) {
+  server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
+    const { port } = server.address();
+    if (process.send) process.send({ port });
+    else console.log(describe(port));
+  });
+}
+
 /** A port nothing listens on, on loopback, for a server the bench starts. */
 export function freePort() {
   return new Promise((resolve, reject) => {

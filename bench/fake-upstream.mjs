@@ -17,6 +17,7 @@
 //
 // Run by bench/run.mjs via fork (reports its port over IPC); alone: `PORT=8080 node bench/fake-upstream.mjs`.
 import http from "node:http";
+import { listenForBench } from "./common.mjs";
 
 const LATENCY_MS = Number(process.env.BENCH_UPSTREAM_MS ?? 20);
 const CHUNKS = Number(process.env.BENCH_STREAM_CHUNKS ?? 20);
@@ -144,8 +145,4 @@ const server = http.createServer((req, res) => {
 // Clients keep connections open between rounds; Node's 5 s default would close them mid-run.
 server.keepAliveTimeout = 60_000;
 
-server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
-  const { port } = server.address();
-  if (process.send) process.send({ port });
-  else console.log(`fake upstream on http://127.0.0.1:${port}/v1 (latency ${LATENCY_MS} ms, ${CHUNKS} chunks)`);
-});
+listenForBench(server, (port) => `fake upstream on http://127.0.0.1:${port}/v1 (latency ${LATENCY_MS} ms, ${CHUNKS} chunks)`);

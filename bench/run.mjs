@@ -138,8 +138,11 @@ async function startSocat(upstreamUrl) {
   const child = register(spawn("socat", [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,nodelay`, `TCP:${upstream.hostname}:${upstream.port},nodelay`], { stdio: "ignore" }), "socat");
   const accepts = () =>
     new Promise((resolve) => {
-      const socket = net.connect(port, "127.0.0.1", () => resolve(true)).once("error", () => resolve(false));
-      socket.once("connect", () => socket.destroy());
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
     });
   const deadline = Date.now() + 10_000;
   while (!(await accepts())) {
